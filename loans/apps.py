@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LoansConfig(AppConfig):
+    name = "loans"
+    verbose_name = _("Point loans")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,1 @@
+"""Models of the loans app (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Models of the points app (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Models of the publicity app (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Models of the talks app (filled in by its issue)."""

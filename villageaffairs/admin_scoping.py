@@ -1,0 +1,130 @@
+"""The Django admin, scoped by village: a cadre sees and changes only their villages' objects.
+
+Every village-scoped ModelAdmin inherits ``VillageScopedAdmin``; querysets, foreign-key
+choices, object permissions and saves are all filtered through ``managed_village_ids``.
+Changes are written to the audit trail.
+"""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+
+from villageaffairs import audit
+from villageaffairs.permissions import managed_village_ids
+
+
+def _managed(request):
+    if not hasattr(request, "_managed_village_ids"):
+        request._managed_village_ids = (
+            managed_village_ids(request.user) if request.user.is_authenticated else []
+        )
+    return request._managed_village_ids
+
+
+class VillageScopedAdmin(admin.ModelAdmin):
+    #: lookup from the model to its village id
+    village_field = "village"
+
+    def _scope(self, request, qs, field=None):
+        ids = _managed(request)
+        if ids is None:
+            return qs
+        return qs.filter(**{f"{field or self.village_field}__in": ids})
+
+    def get_queryset(self, request):
+        return self._scope(request, super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        ids = _managed(request)
+        if ids is not None:
+            from villageaffairs.models import Village
+
+            if related is Village:
+                kwargs["queryset"] = Village.objects.filter(pk__in=ids)
+            elif any(f.name == "village" for f in related._meta.get_fields()):
+                kwargs["queryset"] = related._default_manager.filter(village_id__in=ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        ids = _managed(request)
+        if ids is not None and any(f.name == "village" for f in related._meta.get_fields()):
+            kwargs["queryset"] = related._default_manager.filter(village_id__in=ids)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def _object_village_id(self, obj):
+        value = obj
+        for part in self.village_field.split("__"):
+            value = getattr(value, part, None)
+            if value is None:
+                return None
+        return value.pk if hasattr(value, "pk") else value
+
+    def _may(self, request, obj=None):
+        ids = _managed(request)
+        if ids is None:
+            return True
+        if not ids:
+            return False
+        return obj is None or self._object_village_id(obj) in ids
+
+    def has_module_permission(self, request):
+        return self._may(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_add_permission(self, request):
+        return self._may(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not self._may(request, obj):
+            raise PermissionDenied
+        before = {f: form.initial.get(f) for f in form.changed_data} if change else {}
+        super().save_model(request, obj, form, change)
+        changes = {f: (before.get(f), form.cleaned_data.get(f)) for f in form.changed_data}
+        audit.record(
+            actor=request.user,
+            action=f"{obj._meta.model_name}.{'change' if change else 'add'}",
+            obj=obj,
+            changes=changes,
+        )
+
+    def delete_model(self, request, obj):
+        if not self._may(request, obj):
+            raise PermissionDenied
+        audit.record(actor=request.user, action=f"{obj._meta.model_name}.delete", obj=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class OperatorOnlyAdmin(admin.ModelAdmin):
+    """Platform-wide objects (regions, villages, users): operators only."""
+
+    @staticmethod
+    def _operator(request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return self._operator(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._operator(request)
+
+    def has_add_permission(self, request):
+        return self._operator(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._operator(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._operator(request)

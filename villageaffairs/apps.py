@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VillageAffairsConfig(AppConfig):
+    name = "villageaffairs"
+    verbose_name = _("Villages and households")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,190 @@
+"""Demo data for the one-command local run: three villages from the news story.
+
+``seed()`` is idempotent: run it again and nothing is duplicated. Each app may add its own demo
+data in ``<app>/demo.py`` with a ``seed(ctx)`` function; ``seed_demo`` calls them in order.
+"""
+
+import random
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from villageaffairs import services
+from villageaffairs.models import Household, Region, Resident, Role, Village
+
+DEMO_PASSWORD = "village-demo-2026"  # noqa: S105 - documented demo logins, local run only
+
+REGIONS = {
+    "youyi": [
+        ("四川省", "Sichuan", "province"),
+        ("德阳市", "Deyang", "city"),
+        ("广汉市", "Guanghan", "county"),
+        ("三水镇", "Sanshui Town", "town"),
+    ],
+    "xiqian": [
+        ("山西省", "Shanxi", "province"),
+        ("运城市", "Yuncheng", "city"),
+        ("河津市", "Hejin", "county"),
+        ("樊村镇", "Fancun Town", "town"),
+    ],
+    "youxiqiao": [
+        ("湖南省", "Hunan", "province"),
+        ("娄底市", "Loudi", "city"),
+        ("新化县", "Xinhua County", "county"),
+        ("油溪乡", "Youxi Township", "town"),
+    ],
+}
+VILLAGES = [
+    (
+        "youyi",
+        "友谊村",
+        "Youyi Village",
+        320,
+        "两层小楼整齐清爽，每户院门口挂着鱼形木牌，鱼尾上有二维码。",
+    ),
+    ("xiqian", "西前村", "Xiqian Village", 260, "婚前不办酒席，已写入村规民约。"),
+    ("youxiqiao", "油溪桥村", "Youxiqiao Village", 210, "积分制管理的发源地之一。"),
+]
+# (username, name, village, role, phone, house number or None, is household head)
+PEOPLE = [
+    ("shujun", "舒俊", "youyi", Role.SECRETARY, "+8613800000001", "001", True),
+    ("xuemin", "薛敏", "xiqian", Role.SECRETARY, "+8613800000002", "001", True),
+    ("youyi_accountant", "刘会计", "youyi", Role.ACCOUNTANT, "+8613800000003", "002", True),
+    ("xieqifu", "谢启富", "youyi", Role.VILLAGER, "+8613800000011", "017", True),
+    ("wenpeili", "文培力", "youyi", Role.VILLAGER, "+8613800000012", "058", True),
+    ("xuexiaojun", "薛小军", "xiqian", Role.VILLAGER, "+8613800000021", "036", True),
+]
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余"
+    "杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙"
+    "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "建国华明红梅兰英芳军平玉秀春丽强伟勇杰磊敏静燕霞洪林刚志军德富贵福祥荣桂凤兵文武涛海波云峰晓东"
+)
+
+
+@dataclass
+class DemoContext:
+    villages: dict[str, Village] = field(default_factory=dict)
+    users: dict[str, object] = field(default_factory=dict)
+    households: dict[str, Household] = field(default_factory=dict)  # by username
+    operator: object = None
+    stdout: object = None
+
+    def say(self, text: str) -> None:
+        if self.stdout is not None:
+            self.stdout.write(text)
+
+
+def _region_chain(chain) -> Region:
+    parent = None
+    for name, name_en, level in chain:
+        parent, _ = Region.objects.get_or_create(
+            parent=parent, name=name, defaults={"name_en": name_en, "level": level}
+        )
+    return parent
+
+
+def _fill_village(village: Village, count: int, rng: random.Random) -> None:
+    """Households 001..count with a head and one to four other residents each."""
+    existing = set(Household.objects.filter(village=village).values_list("house_number", flat=True))
+    new = [
+        Household(village=village, house_number=f"{n:03d}", villager_group=f"{(n - 1) // 40 + 1}组")
+        for n in range(1, count + 1)
+        if f"{n:03d}" not in existing
+    ]
+    Household.objects.bulk_create(new)
+    if not new:
+        return
+    created = Household.objects.filter(village=village, head__isnull=True)
+    residents = []
+    for household in created:
+        surname = rng.choice(SURNAMES)
+        members = rng.randint(2, 5)
+        for i in range(members):
+            name = surname + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+            residents.append(
+                Resident(
+                    village=village,
+                    household=household,
+                    name=name,
+                    year_of_birth=rng.randint(1945, 1985) if i == 0 else rng.randint(1950, 2020),
+                )
+            )
+    Resident.objects.bulk_create(residents)
+    heads = {}
+    for resident in Resident.objects.filter(village=village, household__head__isnull=True).order_by(
+        "pk"
+    ):
+        heads.setdefault(resident.household_id, resident)
+    households = list(Household.objects.filter(pk__in=heads))
+    for household in households:
+        household.head = heads[household.pk]
+        household.name = heads[household.pk].name
+    Household.objects.bulk_update(households, ["head", "name"])
+
+
+@transaction.atomic
+def seed(stdout=None) -> DemoContext:
+    ctx = DemoContext(stdout=stdout)
+    User = get_user_model()
+    rng = random.Random(20260601)  # noqa: S311 - demo names, not security
+
+    operator, created = User.objects.get_or_create(
+        username="admin",
+        defaults={"is_staff": True, "is_superuser": True, "display_name": "平台运营"},
+    )
+    if created:
+        operator.set_password(DEMO_PASSWORD)
+        operator.save()
+    ctx.operator = operator
+
+    for slug, name, name_en, count, intro in VILLAGES:
+        village = Village.objects.filter(slug=slug).first()
+        if village is None:
+            village = services.village_create(
+                actor=operator,
+                name=name,
+                name_en=name_en,
+                slug=slug,
+                region=_region_chain(REGIONS[slug]),
+                introduction=intro,
+            )
+        _fill_village(village, count, rng)
+        ctx.villages[slug] = village
+
+    for username, name, slug, role, phone, house_number, is_head in PEOPLE:
+        village = ctx.villages[slug]
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"display_name": name, "phone": phone, "phone_verified": True},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        household = Household.objects.get(village=village, house_number=house_number)
+        resident = Resident.objects.filter(user=user).first()
+        if resident is None:
+            resident = Resident.objects.create(
+                village=village,
+                household=household,
+                name=name,
+                phone=phone,
+                year_of_birth=1970,
+                user=user,
+            )
+        if is_head and household.head_id != resident.pk:
+            services.household_set_head(actor=operator, household=household, resident=resident)
+        services.role_assign(actor=operator, user=user, village=village, role=Role.VILLAGER)
+        if role != Role.VILLAGER:
+            services.role_assign(actor=operator, user=user, village=village, role=role)
+        ctx.users[username] = user
+        ctx.households[username] = household
+
+    ctx.say(
+        "Demo data: "
+        + ", ".join(f"{v.name} ({v.households.count()} households)" for v in ctx.villages.values())
+    )
+    return ctx

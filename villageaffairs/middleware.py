@@ -1,0 +1,57 @@
+"""Tenancy (request.village) and language (cookie, default zh-hans) middleware."""
+
+from django.conf import settings
+from django.http import Http404
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+from villageaffairs.permissions import village_perms, village_roles
+from villageaffairs.selectors import village_by_slug
+
+_LANGUAGES = {code for code, _ in settings.LANGUAGES}
+
+
+class LanguageMiddleware:
+    """Chinese unless the visitor chose otherwise with the switch (a cookie).
+
+    The browser's Accept-Language is not used on purpose: many villagers' phones report English
+    while their users read Chinese, so a village page must not flip language by itself.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in _LANGUAGES else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie",))
+        return response
+
+
+class TenancyMiddleware:
+    """Resolves ``/v/<village_slug>/…`` once into request.village and the viewer's rights."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.village = None
+        request.village_roles = frozenset()
+        request.village_perms = frozenset()
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        slug = view_kwargs.get("village_slug")
+        if slug is None:
+            return None
+        village = village_by_slug(slug)
+        if village is None:
+            raise Http404("No such village.")
+        request.village = village
+        request.village_roles = village_roles(request.user, village)
+        request.village_perms = village_perms(request.user, village)
+        return None

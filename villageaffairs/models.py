@@ -1,0 +1,266 @@
+"""Core models: regions, villages, households, residents, users, roles and the audit trail."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person who signs in. Villagers usually have only a phone number."""
+
+    phone = models.CharField(_("phone"), max_length=20, unique=True, null=True, blank=True)
+    phone_verified = models.BooleanField(_("phone verified"), default=False)
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def is_operator(self) -> bool:
+        return self.is_superuser
+
+
+class Region(models.Model):
+    """Province, city, county or town; each region's parent is the level above."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("province")
+        CITY = "city", _("city")
+        COUNTY = "county", _("county")
+        TOWN = "town", _("town")
+
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_in_parent")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def path(self) -> list["Region"]:
+        """From the province down to this region."""
+        chain, node = [], self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+
+class Village(models.Model):
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    region = models.ForeignKey(
+        Region, verbose_name=_("town"), on_delete=models.PROTECT, related_name="villages"
+    )
+    # Denormalised text of the region path so the directory search is one indexed query.
+    region_path = models.CharField(_("region"), max_length=255, blank=True, editable=False)
+    introduction = models.TextField(_("introduction"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("village_home", kwargs={"village_slug": self.slug})
+
+
+def new_household_code() -> str:
+    # 12 URL-safe characters, 72 bits: a sign's code cannot be guessed or enumerated.
+    return secrets.token_urlsafe(9)
+
+
+class Household(models.Model):
+    village = models.ForeignKey(
+        Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="households"
+    )
+    code = models.CharField(
+        _("sign code"), max_length=24, unique=True, default=new_household_code, editable=False
+    )
+    house_number = models.CharField(_("house number"), max_length=20)
+    villager_group = models.CharField(_("villager group"), max_length=30, blank=True)
+    head = models.ForeignKey(
+        "Resident",
+        verbose_name=_("head of household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The head's name, kept with the household so lists and signs need no join.
+    name = models.CharField(_("household name"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["village", "house_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "house_number"], name="household_unique_house_number"
+            )
+        ]
+        indexes = [models.Index(fields=["village", "name"], name="household_village_name")]
+
+    def __str__(self):
+        return self.name or self.house_number
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("household_public", kwargs={"code": self.code})
+
+
+class Resident(models.Model):
+    village = models.ForeignKey(
+        Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="residents"
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="residents",
+    )
+    name = models.CharField(_("name"), max_length=60)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    year_of_birth = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resident",
+    )
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["household", "name"]
+        indexes = [
+            models.Index(fields=["village", "phone"], name="resident_village_phone"),
+            models.Index(fields=["phone"], name="resident_phone"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_head(self) -> bool:
+        return self.household.head_id == self.pk
+
+
+class Role(models.TextChoices):
+    VILLAGER = "villager", _("villager")
+    CADRE = "cadre", _("cadre")
+    SECRETARY = "secretary", _("party branch secretary")
+    ACCOUNTANT = "accountant", _("accountant")
+    FINANCE_GROUP = "finance_group", _("finance group member")
+
+
+class RoleAssignment(models.Model):
+    """A user's role in a village. Bank branch roles live in the loans app."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="village_roles",
+    )
+    village = models.ForeignKey(
+        Village, verbose_name=_("village"), on_delete=models.CASCADE, related_name="roles"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "village", "role"], name="role_unique")
+        ]
+        indexes = [models.Index(fields=["village", "role"], name="role_village_role")]
+
+    def __str__(self):
+        return f"{self.user} · {self.village} · {self.get_role_display()}"
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when: append-only, written by services and the admin."""
+
+    village = models.ForeignKey(
+        Village,
+        verbose_name=_("village"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Assisted entry: a cadre acting for a villager records both.
+    acted_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acted for"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=40)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=40)
+    object_repr = models.CharField(_("object"), max_length=200)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["village", "-created_at"], name="audit_village_time"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(action=""), name="audit_action_not_empty")
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"

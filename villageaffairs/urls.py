@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from villageaffairs import views
+
+village_patterns = [
+    path("", views.village_home, name="village_home"),
+    path("households/", views.household_register, name="household_register"),
+    path("me/", views.my_household, name="my_household"),
+    path("", include("points.urls")),
+    path("", include("talks.urls")),
+    path("", include("publicity.urls")),
+]
+
+urlpatterns = [
+    path("", views.directory, name="home"),
+    path("villages/", views.directory, name="directory"),
+    path("v/<slug:village_slug>/", include(village_patterns)),
+    path("bank/", include("loans.urls")),
+    path("h/<str:code>/", views.household_public, name="household_public"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "villageaffairs.errors.page_not_found"
+handler500 = "villageaffairs.errors.server_error"

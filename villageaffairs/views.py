@@ -1,0 +1,82 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from villageaffairs import selectors
+from villageaffairs.tenancy import village_view
+
+
+@require_GET
+def directory(request):
+    q = request.GET.get("q", "")[:60]
+    page = Paginator(selectors.village_search(q), 30).get_page(request.GET.get("page"))
+    return render(request, "villageaffairs/directory.html", {"q": q, "page": page})
+
+
+@village_view()
+def village_home(request, village_slug):
+    village = request.village
+    return render(
+        request,
+        "villageaffairs/village_home.html",
+        {
+            "stats": selectors.village_stats(village),
+            "my_household": selectors.household_of_user(request.user, village),
+        },
+    )
+
+
+@village_view("village.manage")
+def household_register(request, village_slug):
+    q = request.GET.get("q", "")[:60]
+    page = selectors.household_register(request.village, q, request.GET.get("page", 1))
+    return render(request, "villageaffairs/register.html", {"q": q, "page": page})
+
+
+@village_view("village.member")
+def my_household(request, village_slug):
+    household = selectors.household_of_user(request.user, request.village)
+    return render(request, "villageaffairs/my_household.html", {"household": household})
+
+
+@require_GET
+def household_public(request, code):
+    """The QR target on a courtyard sign. Public by design; the points app adds score and rank."""
+    household = selectors.household_by_code(code)
+    if household is None:
+        raise Http404("No such household.")
+    request.village = household.village
+    return render(request, "villageaffairs/household_public.html", {"household": household})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    checks, healthy = {}, True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
+        checks["database"] = f"error: {exc.__class__.__name__}"
+        healthy = False
+    if settings.CELERY_BROKER_URL:
+        from villageaffairs.celery import app
+
+        try:
+            with app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            checks["broker"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["broker"] = f"error: {exc.__class__.__name__}"
+            healthy = False
+    else:
+        checks["broker"] = "not configured (tasks run eagerly)"
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
