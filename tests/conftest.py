@@ -67,3 +67,16 @@ def people(db):
         cadre_elsewhere=member(elsewhere, Role.CADRE, username="cadre_elsewhere"),
         operator=UserFactory(username="operator", is_staff=True, is_superuser=True),
     )
+
+
+@pytest.fixture
+def celery_live_worker(transactional_db, settings):
+    """A real Celery worker (in a thread) on the real broker. Integration tests only."""
+    if not settings.CELERY_BROKER_URL:
+        pytest.skip("no broker configured (REDIS_URL)")
+    from celery.contrib.testing.worker import start_worker
+
+    from villageaffairs.celery import app
+
+    with start_worker(app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20):
+        yield app

@@ -1,5 +1,6 @@
 """The Celery app. Without a broker (settings.CELERY_TASK_ALWAYS_EAGER) tasks run in-process."""
 
+import importlib
 import os
 
 from celery import Celery
@@ -11,10 +12,19 @@ app = Celery("villageaffairs")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The beat schedule, in code. Apps add their periodic jobs here.
-app.conf.beat_schedule = {
+# The beat schedule, in code: the core's jobs here, each app's in ``<app>/schedule.py``
+# (a dict named SCHEDULE), merged below.
+BEAT_APPS = ("points", "talks", "loans", "publicity")
+beat_schedule = {
     "clear-expired-sessions": {
         "task": "villageaffairs.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
 }
+for _app in BEAT_APPS:
+    try:
+        beat_schedule.update(importlib.import_module(f"{_app}.schedule").SCHEDULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{_app}.schedule":
+            raise
+app.conf.beat_schedule = beat_schedule

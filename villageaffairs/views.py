@@ -1,3 +1,5 @@
+import importlib
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
@@ -17,17 +19,35 @@ def directory(request):
     return render(request, "villageaffairs/directory.html", {"q": q, "page": page})
 
 
+HOME_APPS = ("points", "talks", "publicity", "loans")
+
+
 @village_view()
 def village_home(request, village_slug):
     village = request.village
-    return render(
-        request,
-        "villageaffairs/village_home.html",
-        {
-            "stats": selectors.village_stats(village),
-            "my_household": selectors.household_of_user(request.user, village),
-        },
-    )
+    context = {
+        "stats": selectors.village_stats(village),
+        "my_household": selectors.household_of_user(request.user, village),
+    }
+    # Each app may add its section: ``<app>.selectors.village_home_context(request)`` returns a
+    # dict, and ``<app>/_village_home.html`` renders it (included by the template).
+    sections = []
+    for app in HOME_APPS:
+        module = _optional_module(f"{app}.selectors")
+        if module is not None and hasattr(module, "village_home_context"):
+            context.update(module.village_home_context(request))
+            sections.append(f"{app}/_village_home.html")
+    context["home_sections"] = sections
+    return render(request, "villageaffairs/village_home.html", context)
+
+
+def _optional_module(name):
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None
 
 
 @village_view("village.manage")
