@@ -1,0 +1,93 @@
+"""Shared helpers of the benchmarks (`make bench`): timing of pages and code, one table format.
+
+Every benchmark prints rows of the same table:
+
+    | benchmark | data | median ms | p95 ms | queries | target | ratio | ok |
+
+``ratio`` is median / target (≤ 1.00 meets the target), or a named ratio where a benchmark
+compares two timings (e.g. recompute time / bare SQL time).
+"""
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import django
+
+
+def setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "villageaffairs.settings")
+    os.environ.setdefault("DEBUG", "true")
+    django.setup()
+
+
+@dataclass
+class Row:
+    benchmark: str
+    data: str
+    median_ms: float
+    p95_ms: float | None = None
+    queries: int | None = None
+    target_ms: float | None = None
+    ratio: float | None = None
+    ratio_label: str = ""
+
+    @property
+    def ok(self) -> str:
+        if self.ratio is None and self.target_ms is None:
+            return "-"
+        ratio = self.ratio if self.ratio is not None else self.median_ms / self.target_ms
+        limit = 1.0 if self.ratio_label == "" else self.ratio_limit
+        return "yes" if ratio <= limit else "NO"
+
+    ratio_limit: float = 1.0
+
+
+def time_calls(fn: Callable[[], object], repeat: int = 30, warmup: int = 3) -> tuple[float, float]:
+    """Median and 95th percentile wall time of fn() in milliseconds."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+    return statistics.median(samples), p95
+
+
+def time_page(client, url: str, repeat: int = 30) -> tuple[float, float, int, int]:
+    """Median/p95 server time (ms), query count and body size of GET url via the test client."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    median, p95 = time_calls(lambda: client.get(url), repeat=repeat)
+    return median, p95, len(ctx.captured_queries), len(response.content)
+
+
+def report(rows: list[Row], title: str = "") -> None:
+    if title:
+        print(f"\n## {title}\n")
+    print("| benchmark | data | median ms | p95 ms | queries | target | ratio | ok |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        target = f"≤ {r.target_ms:g} ms" if r.target_ms is not None else "-"
+        if r.ratio is not None:
+            ratio = f"{r.ratio:.2f}{' ' + r.ratio_label if r.ratio_label else ''}"
+        elif r.target_ms:
+            ratio = f"{r.median_ms / r.target_ms:.2f}"
+        else:
+            ratio = "-"
+        p95 = f"{r.p95_ms:.1f}" if r.p95_ms is not None else "-"
+        queries = str(r.queries) if r.queries is not None else "-"
+        print(
+            f"| {r.benchmark} | {r.data} | {r.median_ms:.1f} | {p95} | {queries} | {target} "
+            f"| {ratio} | {r.ok} |"
+        )
