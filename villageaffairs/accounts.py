@@ -31,6 +31,9 @@ class PhoneField(forms.CharField):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request) -> bool:
+        return False
+
     def phone_form_field(self, **kwargs):
         return PhoneField(**kwargs)
 

@@ -139,7 +139,11 @@ LOGOUT_REDIRECT_URL = "home"
 # django-allauth: villagers sign in with phone + one-time SMS code; staff with username + password.
 ACCOUNT_ADAPTER = "villageaffairs.accounts.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"phone", "username"}
-ACCOUNT_SIGNUP_FIELDS = ["phone*", "username*", "password1*", "password2*"]
+# Villagers do not sign up: the village registers residents' phones, and a registered phone
+# gets its account at the first sign-in (villageaffairs.services.user_for_phone).
+ACCOUNT_SIGNUP_FIELDS = ["phone", "username*", "password1*", "password2*"]
+# SMS codes as villagers know them: six digits.
+ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True

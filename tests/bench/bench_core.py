@@ -1,21 +1,21 @@
 """Core pages: the village directory and a village home, with the demo data.
 
-Run: python -m tests.bench.bench_core  (after `manage.py seed_demo`)
+Run: python -m tests.bench.run --only core  (loads the demo data if it is missing)
 """
 
 from tests.bench.common import Row, report, setup, time_page
 
 
-def main() -> None:
+def main(scale: str = "full") -> None:
     setup()
     from django.test import Client
 
+    from villageaffairs import demo
     from villageaffairs.models import Household, Village
 
+    demo.seed()
     client = Client()
-    village = Village.objects.order_by("-pk").first()
-    if village is None:
-        raise SystemExit("No data: run `python manage.py seed_demo` first.")
+    village = Village.objects.get(slug="youyi")
     households = Household.objects.filter(village=village).count()
     rows = []
     for name, url, target in [

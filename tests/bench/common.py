@@ -19,7 +19,8 @@ import django
 
 def setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "villageaffairs.settings")
-    os.environ.setdefault("DEBUG", "true")
+    # Not DEBUG: Django would log every query and slow the very thing being measured.
+    os.environ.setdefault("TESTING", "1")
     django.setup()
 
 
@@ -61,15 +62,18 @@ def time_calls(fn: Callable[[], object], repeat: int = 30, warmup: int = 3) -> t
 
 def time_page(client, url: str, repeat: int = 30) -> tuple[float, float, int, int]:
     """Median/p95 server time (ms), query count and body size of GET url via the test client."""
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
+    # Count now: every later request clears the connection's query log (request_started).
+    reset_queries()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
+    queries = len(ctx.captured_queries)
     median, p95 = time_calls(lambda: client.get(url), repeat=repeat)
-    return median, p95, len(ctx.captured_queries), len(response.content)
+    return median, p95, queries, len(response.content)
 
 
 def report(rows: list[Row], title: str = "") -> None:

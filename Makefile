@@ -1,0 +1,59 @@
+# Village Affairs Platform. `make run` serves the demo; `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-postgres lint messages messages-compile bench demo clean
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/.installed
+
+# The app on SQLite with eager tasks and the demo data, at http://127.0.0.1:8000 (no services).
+run: install
+	$(BIN)/python -m villageaffairs.i18n_compile
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py seed_demo
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The tests (SQLite, eager tasks). With DATABASE_URL/REDIS_URL set and PYTEST_ARGS=--integration
+# the same command runs them on PostgreSQL with Redis and a real Celery worker.
+test: install
+	$(BIN)/python -m villageaffairs.i18n_compile
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/villageaffairs} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	$(MAKE) test PYTEST_ARGS="--integration --create-db $(PYTEST_ARGS)"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Refresh the catalogues from the code (needs GNU gettext); each app keeps its own.
+messages: install
+	env -u DJANGO_SETTINGS_MODULE $(BIN)/django-admin makemessages -l zh_Hans --no-location \
+		-i .venv -i tests -i staticfiles -i media
+
+messages-compile: install
+	env -u DJANGO_SETTINGS_MODULE $(BIN)/django-admin compilemessages -i .venv
+
+demo: install
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py seed_demo
+
+# Benchmarks on PostgreSQL: prints one table per area (see tests/bench/common.py).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/villageaffairs_bench
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3
+	find . -name '*.mo' -not -path './.venv/*' -delete

@@ -1,0 +1,55 @@
+"""The compose stack cannot run here (no Docker engine): check its definition instead."""
+
+import re
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def _compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_has_the_five_services_with_health_checks():
+    services = _compose()["services"]
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    for name in ("postgres", "redis", "web", "worker"):
+        assert services[name]["healthcheck"]["test"], name
+    assert "gunicorn villageaffairs.wsgi:application" in services["web"]["command"]
+    assert "migrate" in services["web"]["command"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "villageaffairs", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "villageaffairs", "beat"]
+    assert "pgdata:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+
+
+def test_app_services_share_one_image_and_environment():
+    services = _compose()["services"]
+    images = {services[n]["image"] for n in ("web", "worker", "beat")}
+    assert len(images) == 1
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # refuses to start without it
+        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+        assert env["REDIS_URL"] == "redis://redis:6379/0"
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_dockerfile_installs_a_cjk_font_and_the_pinned_dependencies():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"apt-get install[^\n]*fonts-noto-cjk", dockerfile)
+    assert "pip install --no-cache-dir ." in dockerfile
+    assert "FROM python:3.11" in dockerfile
+    # CI installs the same system packages, so the image is built from what CI proves.
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "fonts-noto-cjk" in ci and "gettext" in ci and "make install" in ci
+
+
+def test_dependencies_are_pinned():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"] + project["optional-dependencies"]["dev"]
+    assert all("==" in d for d in deps), [d for d in deps if "==" not in d]

@@ -1,0 +1,57 @@
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from tests.factories import VillageFactory
+
+ROOT = Path(settings.BASE_DIR)
+
+
+@pytest.fixture
+def youyi(db):
+    return VillageFactory(name="友谊村", slug="youyi")
+
+
+def test_home_is_chinese_by_default_even_for_an_english_browser(client, youyi):
+    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    body = response.content.decode()
+    assert '<html lang="zh-hans">' in body
+    assert "查找村庄" in body
+    assert response["Content-Language"] == "zh-hans"
+
+
+def test_switching_to_english_and_back(client, youyi):
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": "/v/youyi/"}, follow=True
+    )
+    body = response.content.decode()
+    assert response.redirect_chain[-1][0] == "/v/youyi/"
+    assert '<html lang="en">' in body
+    assert "Households" in body and "农户" not in body
+    body = client.get(reverse("home")).content.decode()
+    assert "Find a village" in body
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert "查找村庄" in client.get(reverse("home")).content.decode()
+
+
+def test_an_unknown_language_cookie_falls_back_to_chinese(client, youyi):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx"
+    assert "查找村庄" in client.get(reverse("home")).content.decode()
+
+
+def _catalogues():
+    return sorted(
+        p for p in ROOT.glob("**/locale/zh_Hans/LC_MESSAGES/django.po") if ".venv" not in p.parts
+    )
+
+
+@pytest.mark.parametrize("path", _catalogues(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_zh_hans_catalogue_is_complete(path):
+    po = polib.pofile(str(path))
+    untranslated = [e.msgid for e in po.untranslated_entries()]
+    fuzzy = [e.msgid for e in po.fuzzy_entries()]
+    assert not untranslated, f"untranslated in {path}: {untranslated[:10]}"
+    assert not fuzzy, f"fuzzy in {path}: {fuzzy[:10]}"

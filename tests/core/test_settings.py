@@ -1,0 +1,62 @@
+"""Production settings: checked in a fresh interpreter with production environment values."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": "x" * 64 + "-a-real-production-secret-value-Qq9#",
+    "ALLOWED_HOSTS": "cun.example.cn",
+    "CSRF_TRUSTED_ORIGINS": "https://cun.example.cn",
+    "DATABASE_URL": "sqlite:////tmp/va-deploy-check.sqlite3",
+    "REDIS_URL": "redis://127.0.0.1:6379/9",
+}
+
+
+def _manage(*args, env):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DEBUG",
+            "TESTING",
+            "SECRET_KEY",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "DATABASE_URL",
+            "REDIS_URL",
+        }
+    }
+    clean.update(env)
+    clean["DJANGO_SETTINGS_MODULE"] = "villageaffairs.settings"
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    env = dict(PRODUCTION_ENV)
+    del env["SECRET_KEY"]
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_values():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_a_bad_boolean_fails_loudly():
+    result = _manage("check", env={**PRODUCTION_ENV, "DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "is not a boolean" in result.stderr
