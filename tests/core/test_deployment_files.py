@@ -32,7 +32,10 @@ def test_app_services_share_one_image_and_environment():
     for name in ("web", "worker", "beat"):
         env = services[name]["environment"]
         assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # refuses to start without it
-        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+        assert (
+            env["DATABASE_URL"].startswith("postgres://")
+            and "@postgres:5432/" in env["DATABASE_URL"]
+        )
         assert env["REDIS_URL"] == "redis://redis:6379/0"
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
