@@ -1,1 +1,748 @@
-"""Models of the points app (filled in by its issue)."""
+"""Points: village rules, claims, the append-only ledger, balances, rankings, the supermarket.
+
+Invariants (DESIGN.md, "Points: invariants"):
+- ``LedgerEntry`` rows are never updated or deleted; a mistake is corrected by a reversal
+  entry that points at the entry it reverses (at most one reversal per entry).
+- ``Balance`` holds ``score`` (awards, deductions and their reversals) and ``balance``
+  (everything, redemptions included) and is changed in the same transaction as each entry.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from villageaffairs.models import Household
+
+DEFAULT_STAR_THRESHOLDS = [100, 200, 300, 400, 450]  # 483 points → five stars
+DEFAULT_POSTING_DAYS = 3
+
+
+class PointsSettings(models.Model):
+    """A village's own settings of its points system."""
+
+    village = models.OneToOneField(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.CASCADE,
+        related_name="points_settings",
+    )
+    posting_days = models.PositiveSmallIntegerField(
+        _("public posting period (days)"), default=DEFAULT_POSTING_DAYS
+    )
+    star_thresholds = models.JSONField(
+        _("star thresholds"),
+        default=list,
+        blank=True,
+        help_text=_("Five increasing scores: the score needed for one to five stars."),
+    )
+
+    class Meta:
+        verbose_name = _("points settings")
+        verbose_name_plural = _("points settings")
+
+    def __str__(self):
+        return str(self.village)
+
+    @property
+    def thresholds(self) -> list[int]:
+        return list(self.star_thresholds or DEFAULT_STAR_THRESHOLDS)
+
+
+class Rule(models.Model):
+    class Category(models.TextChoices):
+        LAW = "law", _("patriotism and law-abiding")
+        CIVILITY = "civility", _("rural civility")
+        ECOLOGY = "ecology", _("ecological livability")
+        INDUSTRY = "industry", _("prosperous industries")
+        GOVERNANCE = "governance", _("joint construction and governance")
+        HONOURS = "honours", _("honours")
+        OTHER = "other", _("other")
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("per month")
+        YEAR = "year", _("per year")
+        EVER = "ever", _("in total")
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="points_rules",
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    text = models.CharField(_("rule"), max_length=300)
+    points = models.IntegerField(
+        _("points"), default=0, help_text=_("Positive for an award, negative for a deduction.")
+    )
+    evidence_required = models.BooleanField(_("evidence required"), default=False)
+    limit_count = models.PositiveSmallIntegerField(
+        _("limit per household"),
+        null=True,
+        blank=True,
+        help_text=_("How many times a household may score under this rule per period."),
+    )
+    limit_period = models.CharField(
+        _("limit period"), max_length=10, choices=Period.choices, default=Period.YEAR
+    )
+    in_force_from = models.DateField(_("in force from"), default=timezone.localdate)
+    in_force_to = models.DateField(_("in force until"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
+        ordering = ["village", "category", "position", "pk"]
+        indexes = [models.Index(fields=["village", "category"], name="rule_village_category")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(in_force_to__isnull=True)
+                | Q(in_force_to__gte=models.F("in_force_from")),
+                name="rule_force_range",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.text} ({self.points:+d})"
+
+    def in_force_on(self, day) -> bool:
+        return self.in_force_from <= day and (self.in_force_to is None or day <= self.in_force_to)
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.in_force_on(timezone.localdate())
+
+
+class RuleRevision(models.Model):
+    """The history of a rule: who changed what, when, and optionally which vote adopted it."""
+
+    rule = models.ForeignKey(
+        Rule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="revisions"
+    )
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    # The talk whose passed vote adopted this change (the talks app never imports points).
+    adopted_by_topic = models.ForeignKey(
+        "talks.Topic",
+        verbose_name=_("adopted by the vote of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("rule revision")
+        verbose_name_plural = _("rule history")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["village", "-created_at"], name="rulerev_village_time")]
+
+    def __str__(self):
+        return f"{self.rule} · {self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_creation(self) -> bool:
+        return "created" in self.changes
+
+
+class Claim(models.Model):
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    household = models.ForeignKey(
+        "villageaffairs.Household",
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="points_claims",
+    )
+    rule = models.ForeignKey(
+        Rule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="claims"
+    )
+    points = models.IntegerField(_("points"))
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.SUBMITTED
+    )
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    acted_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("on behalf of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # A form carries a one-time key: submitting it twice gives one claim.
+    submission_key = models.UUIDField(_("submission key"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["village", "state", "created_at"], name="claim_village_state"),
+            models.Index(fields=["household", "rule", "state"], name="claim_household_rule"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "submission_key"], name="claim_unique_submission"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="rejected") | ~Q(decision_reason=""),
+                name="claim_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household} · {self.rule.text[:40]} ({self.points:+d})"
+
+
+def _photo_path(instance, filename):
+    return f"points/{instance.village_id}/{timezone.now():%Y/%m}/{filename}"
+
+
+class EvidencePhoto(models.Model):
+    """A cleaned photo (see villageaffairs.images) attached to a claim or a direct entry."""
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    claim = models.ForeignKey(
+        Claim,
+        verbose_name=_("claim"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="photos",
+    )
+    entry = models.ForeignKey(
+        "LedgerEntry",
+        verbose_name=_("ledger entry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="photos",
+    )
+    image = models.ImageField(
+        _("photo"), upload_to=_photo_path, width_field="width", height_field="height"
+    )
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=_photo_path)
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence photo")
+        verbose_name_plural = _("evidence photos")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.image.name
+
+
+class LedgerQuerySet(models.QuerySet):
+    """No update or delete path: corrections are reversal entries."""
+
+    def update(self, **kwargs):
+        raise TypeError("The points ledger is append-only.")
+
+    def delete(self):
+        raise TypeError("The points ledger is append-only.")
+
+    _raw_delete = delete
+
+
+class LedgerEntry(models.Model):
+    class Kind(models.TextChoices):
+        AWARD = "award", _("award")
+        DEDUCTION = "deduction", _("deduction")
+        REDEMPTION = "redemption", _("redemption")
+        REVERSAL = "reversal", _("reversal")
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    household = models.ForeignKey(
+        "villageaffairs.Household",
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # Signed change of the balance; of the score too when ``in_score``.
+    points = models.IntegerField(_("points"))
+    # Awards, deductions and their reversals count in the score; redemptions (and their
+    # reversals) only in the spendable balance.
+    in_score = models.BooleanField(_("counts in score"))
+    # The scoring year (Asia/Shanghai); a reversal counts in the year of the entry it reverses.
+    year = models.PositiveSmallIntegerField(_("year"))
+    rule = models.ForeignKey(
+        Rule,
+        verbose_name=_("rule"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    claim = models.ForeignKey(
+        Claim,
+        verbose_name=_("claim"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    reverses = models.ForeignKey(
+        "self",
+        verbose_name=_("reverses"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversals",
+    )
+    redemption = models.ForeignKey(
+        "Redemption",
+        verbose_name=_("redemption"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    acted_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("on behalf of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    posted_until = models.DateTimeField(_("publicly posted until"), null=True, blank=True)
+
+    objects = LedgerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["village", "-created_at"], name="ledger_village_time"),
+            models.Index(fields=["household", "-created_at"], name="ledger_household_time"),
+        ]
+        constraints = [
+            # One approval of a claim gives one entry, whoever clicks and however often.
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=Q(claim__isnull=False) & ~Q(kind="reversal"),
+                name="ledger_one_entry_per_claim",
+            ),
+            models.UniqueConstraint(
+                fields=["reverses"], condition=Q(reverses__isnull=False), name="ledger_one_reversal"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    (Q(kind="award") & Q(points__gt=0) & Q(in_score=True))
+                    | (Q(kind="deduction") & Q(points__lt=0) & Q(in_score=True))
+                    | (Q(kind="redemption") & Q(points__lt=0) & Q(in_score=False))
+                    | (Q(kind="reversal") & Q(reverses__isnull=False))
+                ),
+                name="ledger_kind_sign",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household} {self.points:+d} ({self.get_kind_display()})"
+
+    def save(self, *args, **kwargs):
+        # A guard, not logic: the ledger has no update path.
+        if not self._state.adding:
+            raise TypeError("The points ledger is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The points ledger is append-only.")
+
+    @property
+    def is_posted(self) -> bool:
+        return self.posted_until is not None and timezone.now() < self.posted_until
+
+
+class Balance(models.Model):
+    """Per household: the sums of its ledger entries, kept in step with every entry."""
+
+    household = models.OneToOneField(
+        "villageaffairs.Household",
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="points_balance",
+    )
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    score = models.IntegerField(_("score"), default=0)
+    balance = models.IntegerField(_("balance"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("balance")
+        verbose_name_plural = _("balances")
+        indexes = [models.Index(fields=["village", "-score"], name="balance_village_score")]
+
+    def __str__(self):
+        return f"{self.household}: {self.score} / {self.balance}"
+
+
+class YearScore(models.Model):
+    """A household's score in one calendar year, kept with the balance."""
+
+    household = models.ForeignKey(
+        "villageaffairs.Household",
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    score = models.IntegerField(_("score"), default=0)
+
+    class Meta:
+        verbose_name = _("score of a year")
+        verbose_name_plural = _("scores per year")
+        constraints = [
+            models.UniqueConstraint(fields=["household", "year"], name="yearscore_unique")
+        ]
+        indexes = [models.Index(fields=["village", "year"], name="yearscore_village_year")]
+
+    def __str__(self):
+        return f"{self.household} {self.year}: {self.score}"
+
+
+class Objection(models.Model):
+    """A villager's objection to a publicly posted entry, resolved by a cadre."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        UPHELD = "upheld", _("upheld")
+        DISMISSED = "dismissed", _("dismissed")
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    entry = models.ForeignKey(
+        LedgerEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="objections"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("raised by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    text = models.TextField(_("objection"), max_length=1000)
+    created_at = models.DateTimeField(_("raised"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    response = models.CharField(_("response"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["village", "state"], name="objection_village_state")]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "raised_by"], name="objection_one_per_person")
+        ]
+
+    def __str__(self):
+        return f"{self.entry} · {self.text[:40]}"
+
+
+class RankingSnapshot(models.Model):
+    """One recomputation of a village's ranking (all-time or one year)."""
+
+    class Period(models.TextChoices):
+        ALL = "all", _("all time")
+        YEAR = "year", _("this year")
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    period = models.CharField(_("period"), max_length=4, choices=Period.choices)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+    households_ranked = models.PositiveIntegerField(_("households ranked"), default=0)
+    batch = models.BigIntegerField(default=0, editable=False)
+    # The village's last snapshot of the same period before this one's day (for movement).
+    previous_id = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("ranking snapshot")
+        verbose_name_plural = _("ranking snapshots")
+        indexes = [
+            models.Index(fields=["village", "period", "-computed_at"], name="snapshot_latest"),
+            models.Index(fields=["batch"], name="snapshot_batch"),
+        ]
+
+    def __str__(self):
+        return f"{self.village} {self.get_period_display()} {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class RankEntry(models.Model):
+    """A household's rank in one snapshot (standard competition ranking: 1, 2, 2, 4)."""
+
+    # Written only set-based (INSERT … SELECT … RANK() OVER …), never row by row, so the
+    # foreign keys are not checked per row and the key is (snapshot, household): no extra id
+    # column or index to maintain (these dominate the recompute time otherwise).
+    pk = models.CompositePrimaryKey("snapshot_id", "household_id")
+    snapshot = models.ForeignKey(
+        RankingSnapshot,
+        on_delete=models.DO_NOTHING,
+        related_name="entries",
+        db_constraint=False,
+        db_index=False,  # the primary key (snapshot, household) serves
+    )
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    household = models.ForeignKey(
+        "villageaffairs.Household",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    rank = models.PositiveIntegerField(_("rank"))
+    score = models.IntegerField(_("score"))
+    previous_rank = models.PositiveIntegerField(_("previous rank"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rank")
+        verbose_name_plural = _("ranks")
+        indexes = [models.Index(fields=["snapshot", "rank"], name="rankentry_snapshot_rank")]
+
+    def __str__(self):
+        return f"{self.household_id}: {self.rank}"
+
+    @property
+    def movement(self) -> int:
+        """Places gained (positive) or lost (negative) since the previous day's ranking."""
+        if self.previous_rank is None:
+            return 0
+        return self.previous_rank - self.rank
+
+
+class Suspension(models.Model):
+    """A penalty that suspends a household's right to redeem points for a while."""
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    household = models.ForeignKey(
+        "villageaffairs.Household",
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="redeem_suspensions",
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    starts_on = models.DateField(_("from"), default=timezone.localdate)
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("suspension of redemption")
+        verbose_name_plural = _("suspensions of redemption")
+        ordering = ["-starts_on"]
+
+    def __str__(self):
+        return f"{self.household}: {self.reason}"
+
+
+def _item_path(instance, filename):
+    return f"points/shop/{instance.village_id}/{filename}"
+
+
+class Item(models.Model):
+    """A good of the points supermarket (积分超市)."""
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="shop_items",
+    )
+    name = models.CharField(_("name"), max_length=80)
+    cost = models.PositiveIntegerField(_("cost in points"))
+    stock = models.PositiveIntegerField(_("stock"), default=0)
+    photo = models.ImageField(_("photo"), upload_to=_item_path, blank=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=_item_path, blank=True)
+    is_active = models.BooleanField(_("on sale"), default=True)
+
+    class Meta:
+        verbose_name = _("supermarket item")
+        verbose_name_plural = _("supermarket items")
+        ordering = ["village", "cost", "name"]
+        indexes = [models.Index(fields=["village", "is_active"], name="item_village_active")]
+        constraints = [models.CheckConstraint(condition=Q(cost__gt=0), name="item_cost_positive")]
+
+    def __str__(self):
+        return f"{self.name} ({self.cost})"
+
+
+class Redemption(models.Model):
+    class State(models.TextChoices):
+        RESERVED = "reserved", _("reserved")
+        COLLECTED = "collected", _("collected")
+        CANCELLED = "cancelled", _("cancelled")
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    household = models.ForeignKey(
+        "villageaffairs.Household",
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="redemptions",
+    )
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="redemptions"
+    )
+    quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
+    points = models.PositiveIntegerField(_("points"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handed over by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submission_key = models.UUIDField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    collected_at = models.DateTimeField(_("collected"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("redemption")
+        verbose_name_plural = _("redemptions")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["village", "state"], name="redemption_village_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "submission_key"], name="redemption_unique_submission"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.household} · {self.item.name} × {self.quantity}"
+
+
+class Sign(Household):
+    """A household seen as its courtyard QR sign (admin: print the signs, re-issue a code)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("courtyard sign")
+        verbose_name_plural = _("courtyard signs")

@@ -1,3 +1,23 @@
+from django.urls import path
+
+from points import views
+
 app_name = "points"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("rules/", views.rules, name="rules"),
+    path("ranking/", views.ranking, name="ranking"),
+    path("posting/", views.posting, name="posting"),
+    path("posting/<int:entry_id>/object/", views.objection_new, name="objection_new"),
+    path("claims/", views.claims, name="claims"),
+    path("claims/<int:pk>/withdraw/", views.claim_withdraw, name="claim_withdraw"),
+    path("review/", views.review, name="review"),
+    path("review/<int:pk>/", views.review_decide, name="review_decide"),
+    path("review/objections/<int:pk>/", views.objection_resolve, name="objection_resolve"),
+    path("award/", views.award, name="award"),
+    path("shop/", views.shop, name="shop"),
+    path("shop/<int:pk>/reserve/", views.shop_reserve, name="shop_reserve"),
+    path("counter/", views.counter, name="counter"),
+    path("counter/<int:pk>/", views.counter_reservation, name="counter_reservation"),
+    path("signs/<int:pk>.png", views.sign_png, name="sign_png"),
+]

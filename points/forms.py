@@ -1,0 +1,115 @@
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from points import selectors
+from points.models import Item
+from villageaffairs.images import PhotosField
+from villageaffairs.models import Household
+
+
+class OnceForm(forms.Form):
+    """A form that carries a one-time key, so submitting it twice does one thing."""
+
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+
+class ClaimForm(OnceForm):
+    rule = forms.ModelChoiceField(label=_("Rule"), queryset=None, empty_label=None)
+    note = forms.CharField(
+        label=_("What happened"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photos = PhotosField(label=_("Photos (up to 6)"))
+
+    def __init__(self, *args, village, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].queryset = selectors.claimable_rules(village)
+
+
+class HouseholdNumberField(forms.CharField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", _("House number"))
+        kwargs.setdefault("max_length", 20)
+        super().__init__(*args, **kwargs)
+
+
+def _household(village, number) -> Household:
+    household = Household.objects.filter(village=village, house_number=number.strip()).first()
+    if household is None:
+        raise forms.ValidationError(_("No household with this house number."), code="unknown")
+    return household
+
+
+class AwardForm(OnceForm):
+    house_number = HouseholdNumberField()
+    rule = forms.ModelChoiceField(
+        label=_("Rule (optional)"), queryset=None, required=False, empty_label="—"
+    )
+    points = forms.IntegerField(
+        label=_("Points"),
+        required=False,
+        min_value=-1000,
+        max_value=1000,
+        help_text=_("Positive for an award, negative for a deduction; empty uses the rule."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    photos = PhotosField(label=_("Evidence photos (optional)"))
+
+    def __init__(self, *args, village, **kwargs):
+        self.village = village
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].queryset = selectors.claimable_rules(village)
+
+    def clean_house_number(self):
+        return _household(self.village, self.cleaned_data["house_number"])
+
+    def clean(self):
+        data = super().clean()
+        rule = data.get("rule")
+        if data.get("points") in (None, 0):
+            if rule is None:
+                raise forms.ValidationError(_("Give points or choose a rule."), code="points")
+            data["points"] = rule.points
+        return data
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for rejecting"), max_length=300, required=False)
+
+
+class ObjectionForm(forms.Form):
+    text = forms.CharField(
+        label=_("What is wrong"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ResolveForm(forms.Form):
+    upheld = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("1", _("Uphold: reverse the entry")), ("0", _("Dismiss"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    response = forms.CharField(label=_("Answer"), max_length=500)
+
+
+class CounterForm(OnceForm):
+    house_number = HouseholdNumberField()
+    item = forms.ModelChoiceField(label=_("Item"), queryset=None, empty_label=None)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=50, initial=1)
+
+    def __init__(self, *args, village, **kwargs):
+        self.village = village
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = Item.objects.filter(village=village, is_active=True)
+
+    def clean_house_number(self):
+        return _household(self.village, self.cleaned_data["house_number"])
+
+
+class ReserveForm(OnceForm):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=50, initial=1)

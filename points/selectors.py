@@ -1,0 +1,264 @@
+"""Reads of the points app, used by views, the admin and other apps (loans, courtyard page)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.utils import timezone
+
+from points.models import (
+    DEFAULT_STAR_THRESHOLDS,
+    Balance,
+    Claim,
+    Item,
+    LedgerEntry,
+    Objection,
+    PointsSettings,
+    RankEntry,
+    RankingSnapshot,
+    Redemption,
+    Rule,
+    RuleRevision,
+    YearScore,
+)
+from villageaffairs.models import Household, Village
+
+RANKING_PAGE_SIZE = 50
+
+
+@dataclass
+class HouseholdStanding:
+    household_id: int
+    score: int  # all-time: awards and deductions
+    balance: int  # spendable in the points supermarket
+    year: int
+    year_score: int
+    rank: int | None  # all-time, from the latest snapshot
+    year_rank: int | None
+    movement: int  # places gained since the previous day's ranking (negative: lost)
+    star_level: int  # 0-5
+    households_ranked: int
+    ranked_at: datetime | None
+
+
+def star_level(score: int, thresholds: list[int] | None = None) -> int:
+    thresholds = thresholds or DEFAULT_STAR_THRESHOLDS
+    return min(5, sum(1 for t in thresholds if score >= t))
+
+
+def star_thresholds(village_id: int) -> list[int]:
+    found = PointsSettings.objects.filter(village_id=village_id).first()
+    return found.thresholds if found else list(DEFAULT_STAR_THRESHOLDS)
+
+
+def latest_snapshot(village_id: int, period: str = RankingSnapshot.Period.ALL):
+    return (
+        RankingSnapshot.objects.filter(village_id=village_id, period=period)
+        .order_by("-computed_at", "-pk")
+        .first()
+    )
+
+
+def household_standing(household: Household) -> HouseholdStanding:
+    """Score, balance, this year's score, rank and star level of a household (5 queries)."""
+    year = timezone.localdate().year
+    row = Balance.objects.filter(household=household).values("score", "balance").first() or {
+        "score": 0,
+        "balance": 0,
+    }
+    year_score = (
+        YearScore.objects.filter(household=household, year=year)
+        .values_list("score", flat=True)
+        .first()
+        or 0
+    )
+    ranks = {}
+    for period in (RankingSnapshot.Period.ALL, RankingSnapshot.Period.YEAR):
+        ranks[period] = (
+            RankEntry.objects.filter(
+                household=household,
+                snapshot=RankingSnapshot.objects.filter(
+                    village_id=household.village_id, period=period
+                )
+                .order_by("-computed_at", "-pk")
+                .values("pk")[:1],
+            )
+            .select_related("snapshot")
+            .first()
+        )
+    mine = ranks[RankingSnapshot.Period.ALL]
+    mine_year = ranks[RankingSnapshot.Period.YEAR]
+    return HouseholdStanding(
+        household_id=household.pk,
+        score=row["score"],
+        balance=row["balance"],
+        year=year,
+        year_score=year_score,
+        rank=mine.rank if mine else None,
+        year_rank=mine_year.rank if mine_year and mine_year.snapshot.year == year else None,
+        movement=mine.movement if mine else 0,
+        star_level=star_level(row["score"], star_thresholds(household.village_id)),
+        households_ranked=mine.snapshot.households_ranked if mine else 0,
+        ranked_at=mine.snapshot.computed_at if mine else None,
+    )
+
+
+def viewer_household_id(user, village: Village) -> int | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Household.objects.filter(village=village, residents__user=user)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def ranking(village: Village, *, period: str, q: str = "", page=1, viewer_household_id=None):
+    """One page of a village's ranking from its latest snapshot, and the viewer's own row."""
+    snapshot = latest_snapshot(village.pk, period)
+    if snapshot is None:
+        return {"snapshot": None, "page": None, "mine": None}
+    rows = (
+        RankEntry.objects.filter(snapshot=snapshot)
+        .select_related("household")
+        .only(
+            "rank",
+            "score",
+            "previous_rank",
+            "household_id",
+            "household__name",
+            "household__house_number",
+            "household__code",
+            "household__villager_group",
+        )
+        .order_by("rank", "household_id")
+    )
+    q = (q or "").strip()
+    if q:
+        rows = rows.filter(
+            Q(household__name__icontains=q) | Q(household__house_number__icontains=q)
+        )
+    mine = None
+    if viewer_household_id is not None:
+        mine = rows.model.objects.filter(
+            snapshot=snapshot, household_id=viewer_household_id
+        ).first()
+    return {
+        "snapshot": snapshot,
+        "page": Paginator(rows, RANKING_PAGE_SIZE).get_page(page),
+        "mine": mine,
+    }
+
+
+def rules_of(village: Village):
+    return Rule.objects.filter(village=village).order_by("category", "position", "pk")
+
+
+def rule_history(village: Village, limit: int = 30):
+    related = ["rule", "actor"]
+    if any(f.name == "adopted_by_topic" for f in RuleRevision._meta.get_fields()):
+        related.append("adopted_by_topic")
+    return RuleRevision.objects.filter(village=village).select_related(*related)[:limit]
+
+
+def public_entries(household: Household, limit: int = 10):
+    """What the courtyard page shows: score changes (not what was bought), newest first."""
+    return list(
+        LedgerEntry.objects.filter(household=household, in_score=True)
+        .only("kind", "points", "reason", "created_at", "household_id", "village_id")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def posting(village: Village, page=1):
+    """The public list of approved changes, newest first, with open objections counted."""
+    qs = (
+        LedgerEntry.objects.filter(village=village, in_score=True)
+        .select_related("household")
+        .only(
+            "kind",
+            "points",
+            "reason",
+            "created_at",
+            "posted_until",
+            "reverses_id",
+            "household__name",
+            "household__house_number",
+            "household__code",
+        )
+        .order_by("-created_at", "-pk")
+    )
+    return Paginator(qs, 30).get_page(page)
+
+
+def claims_of_household(household: Household, limit: int = 30):
+    return list(
+        Claim.objects.filter(household=household)
+        .select_related("rule")
+        .prefetch_related("photos")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def claimable_rules(village: Village):
+    today = timezone.localdate()
+    return (
+        Rule.objects.filter(village=village, in_force_from__lte=today)
+        .filter(Q(in_force_to__isnull=True) | Q(in_force_to__gte=today))
+        .exclude(points=0)
+        .order_by("category", "position", "pk")
+    )
+
+
+def pending_claims(village: Village, page=1):
+    qs = (
+        Claim.objects.filter(village=village, state=Claim.State.SUBMITTED)
+        .select_related("household", "rule", "claimant")
+        .prefetch_related("photos")
+        .order_by("created_at", "pk")
+    )
+    return Paginator(qs, 20).get_page(page)
+
+
+def open_objections(village: Village):
+    return list(
+        Objection.objects.filter(village=village, state=Objection.State.OPEN)
+        .select_related("entry__household", "raised_by")
+        .order_by("created_at", "pk")[:50]
+    )
+
+
+def shop_items(village: Village):
+    return list(Item.objects.filter(village=village, is_active=True).order_by("cost", "name"))
+
+
+def reservations(village: Village):
+    return list(
+        Redemption.objects.filter(village=village, state=Redemption.State.RESERVED)
+        .select_related("household", "item")
+        .order_by("created_at", "pk")[:100]
+    )
+
+
+def household_redemptions(household: Household, limit: int = 20):
+    return list(
+        Redemption.objects.filter(household=household)
+        .select_related("item")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def village_home_context(request) -> dict:
+    """The points section of the village home: the top of the ranking and one's standing."""
+    village = request.village
+    snapshot = latest_snapshot(village.pk)
+    top = []
+    if snapshot is not None:
+        top = list(
+            RankEntry.objects.filter(snapshot=snapshot, rank__lte=5)
+            .select_related("household")
+            .only("rank", "score", "household__name", "household__house_number", "household__code")
+            .order_by("rank", "household_id")[:5]
+        )
+    return {"points_top": top}

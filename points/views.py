@@ -1,0 +1,276 @@
+"""Pages of the points app. Thin: reads from selectors, writes through services."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from points import forms, selectors, services, signs
+from points.models import Claim, LedgerEntry, Objection, RankingSnapshot, Redemption
+from points.services import PointsError
+from villageaffairs import selectors as core_selectors
+from villageaffairs.models import Household
+from villageaffairs.tenancy import village_view
+
+
+def _my_household(request) -> Household:
+    household = Household.objects.filter(
+        village=request.village, residents__user=request.user
+    ).first()
+    if household is None:
+        raise Http404("No household.")
+    return household
+
+
+def _error(request, exc: PointsError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@village_view()
+@require_GET
+def rules(request, village_slug):
+    context = {
+        "rules": selectors.rules_of(request.village),
+        "history": selectors.rule_history(request.village),
+    }
+    return render(request, "points/rules.html", context)
+
+
+@village_view()
+@require_GET
+def ranking(request, village_slug):
+    period = request.GET.get("period")
+    period = period if period in RankingSnapshot.Period.values else RankingSnapshot.Period.ALL
+    q = request.GET.get("q", "")[:40]
+    mine = selectors.viewer_household_id(request.user, request.village)
+    context = selectors.ranking(
+        request.village, period=period, q=q, page=request.GET.get("page"), viewer_household_id=mine
+    )
+    context.update(q=q, period=period, mine_id=mine)
+    return render(request, "points/ranking.html", context)
+
+
+@require_GET
+def household_public(request, code):
+    """The QR target on a courtyard sign: head, score, rank, stars, recent public entries."""
+    household = core_selectors.household_by_code(code)
+    if household is None:
+        raise Http404("No such household.")
+    request.village = household.village
+    context = {
+        "household": household,
+        "standing": selectors.household_standing(household),
+        "entries": selectors.public_entries(household),
+    }
+    return render(request, "points/household_public.html", context)
+
+
+@village_view()
+@require_GET
+def posting(request, village_slug):
+    page = selectors.posting(request.village, request.GET.get("page"))
+    return render(request, "points/posting.html", {"page": page, "q": ""})
+
+
+@village_view("village.member")
+def objection_new(request, village_slug, entry_id):
+    entry = get_object_or_404(
+        LedgerEntry.objects.select_related("household"), village=request.village, pk=entry_id
+    )
+    form = forms.ObjectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objection_raise(
+                actor=request.user, entry=entry, text=form.cleaned_data["text"]
+            )
+        except PointsError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("Your objection was sent to the village committee."))
+        return redirect("points:posting", village_slug)
+    return render(request, "points/objection_form.html", {"entry": entry, "form": form})
+
+
+@village_view("points.claim")
+def claims(request, village_slug):
+    household = _my_household(request)
+    form = forms.ClaimForm(request.POST or None, request.FILES or None, village=request.village)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.claim_submit(
+                actor=request.user,
+                household=household,
+                rule=data["rule"],
+                note=data["note"],
+                photos=data["photos"],
+                submission_key=data["submission_key"],
+            )
+        except PointsError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your claim was sent for review."))
+            return redirect("points:claims", village_slug)
+    context = {
+        "household": household,
+        "form": form,
+        "claims": selectors.claims_of_household(household),
+        "standing": selectors.household_standing(household),
+    }
+    return render(request, "points/claims.html", context)
+
+
+@village_view("points.claim")
+@require_POST
+def claim_withdraw(request, village_slug, pk):
+    claim = get_object_or_404(Claim, household=_my_household(request), pk=pk)
+    try:
+        services.claim_withdraw(actor=request.user, claim=claim)
+    except PointsError as exc:
+        _error(request, exc)
+    return redirect("points:claims", village_slug)
+
+
+@village_view("points.review")
+@require_GET
+def review(request, village_slug):
+    context = {
+        "page": selectors.pending_claims(request.village, request.GET.get("page")),
+        "objections": selectors.open_objections(request.village),
+        "q": "",
+    }
+    return render(request, "points/review.html", context)
+
+
+@village_view("points.review")
+@require_POST
+def review_decide(request, village_slug, pk):
+    claim = get_object_or_404(Claim, village=request.village, pk=pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            services.claim_approve(actor=request.user, claim=claim)
+            messages.success(request, _("Approved: %(claim)s") % {"claim": claim})
+        else:
+            services.claim_reject(
+                actor=request.user, claim=claim, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("Rejected: %(claim)s") % {"claim": claim})
+    except PointsError as exc:
+        _error(request, exc)
+    return redirect("points:review", village_slug)
+
+
+@village_view("points.review")
+@require_POST
+def objection_resolve(request, village_slug, pk):
+    objection = get_object_or_404(Objection, village=request.village, pk=pk)
+    form = forms.ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision and write an answer."))
+        return redirect("points:review", village_slug)
+    try:
+        services.objection_resolve(actor=request.user, objection=objection, **form.cleaned_data)
+    except PointsError as exc:
+        _error(request, exc)
+    return redirect("points:review", village_slug)
+
+
+@village_view("points.award")
+def award(request, village_slug):
+    form = forms.AwardForm(request.POST or None, request.FILES or None, village=request.village)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = services.award_direct(
+                actor=request.user,
+                household=data["house_number"],
+                points=data["points"],
+                reason=data["reason"],
+                rule=data["rule"],
+                photos=data["photos"],
+            )
+        except PointsError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Recorded: %(entry)s") % {"entry": entry})
+            return redirect("points:award", village_slug)
+    return render(request, "points/award.html", {"form": form})
+
+
+@village_view()
+@require_GET
+def shop(request, village_slug):
+    household_id = selectors.viewer_household_id(request.user, request.village)
+    context = {"items": selectors.shop_items(request.village), "form": forms.ReserveForm()}
+    if household_id is not None and "points.redeem" in request.village_perms:
+        household = Household.objects.get(pk=household_id)
+        context["standing"] = selectors.household_standing(household)
+        context["redemptions"] = selectors.household_redemptions(household)
+    return render(request, "points/shop.html", context)
+
+
+@village_view("points.redeem")
+@require_POST
+def shop_reserve(request, village_slug, pk):
+    household = _my_household(request)
+    item = get_object_or_404(request.village.shop_items, pk=pk)
+    form = forms.ReserveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.redemption_create(
+                actor=request.user, household=household, item=item, **form.cleaned_data
+            )
+        except PointsError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("Reserved. Collect it at the village supermarket."))
+    return redirect("points:shop", village_slug)
+
+
+@village_view("points.supermarket")
+def counter(request, village_slug):
+    form = forms.CounterForm(request.POST or None, village=request.village)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.redemption_create(
+                actor=request.user,
+                household=data["house_number"],
+                item=data["item"],
+                quantity=data["quantity"],
+                at_counter=True,
+                submission_key=data["submission_key"],
+            )
+        except PointsError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Handed over and recorded."))
+            return redirect("points:counter", village_slug)
+    context = {"form": form, "reservations": selectors.reservations(request.village)}
+    return render(request, "points/counter.html", context)
+
+
+@village_view("points.supermarket")
+@require_POST
+def counter_reservation(request, village_slug, pk):
+    redemption = get_object_or_404(Redemption, village=request.village, pk=pk)
+    try:
+        if request.POST.get("action") == "collect":
+            services.redemption_collect(actor=request.user, redemption=redemption)
+        else:
+            services.redemption_cancel(actor=request.user, redemption=redemption)
+    except PointsError as exc:
+        _error(request, exc)
+    return redirect("points:counter", village_slug)
+
+
+@village_view("village.manage")
+@require_GET
+def sign_png(request, village_slug, pk):
+    household = get_object_or_404(Household, village=request.village, pk=pk)
+    png = signs.sign_png(household, signs.household_url(household, request=request))
+    response = HttpResponse(png, content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="sign-{household.house_number}.png"'
+    return response

@@ -1,0 +1,140 @@
+"""Points: ranking and household pages, and recomputing every ranking, on synthetic data.
+
+Run on PostgreSQL, on a database of its own:
+
+    DATABASE_URL=postgres://…/va_points_bench python -m tests.bench.bench_points --scale full
+    … --scale small   (a quick smoke run)
+
+Data comes from ``manage.py bench_points_data`` (made once, reused on later runs):
+one village of 2,000 households with 100,000 entries, and 5,000 villages × 50 households with
+5 million entries (full scale). The recompute is compared with the bare SQL window query on the
+same data (the two rankings, all-time and this year, materialised into a temporary table).
+"""
+
+import argparse
+import statistics
+import time
+
+from tests.bench.common import Row, report, setup
+
+SCALES = {
+    "small": {"big": (1, 300, 10_000), "many": (200, 20, 100_000)},
+    "full": {"big": (1, 2000, 100_000), "many": (5000, 50, 5_000_000)},
+}
+
+BARE_SQL = """
+CREATE TEMP TABLE bare_ranks AS
+SELECT h.village_id, h.id AS household_id, COALESCE(b.score, 0) AS score,
+       RANK() OVER (PARTITION BY h.village_id ORDER BY COALESCE(b.score, 0) DESC) AS rank
+FROM villageaffairs_household h LEFT JOIN points_balance b ON b.household_id = h.id;
+INSERT INTO bare_ranks
+SELECT h.village_id, h.id, COALESCE(y.score, 0),
+       RANK() OVER (PARTITION BY h.village_id ORDER BY COALESCE(y.score, 0) DESC)
+FROM villageaffairs_household h
+LEFT JOIN points_yearscore y ON y.household_id = h.id AND y.year = %s;
+"""
+
+
+def _ensure_data(scale: str) -> None:
+    from django.core.management import call_command
+
+    from villageaffairs.models import Village
+
+    for tag, (villages, households, entries) in SCALES[scale].items():
+        tag = f"{scale}{tag}"
+        if not Village.objects.filter(slug=f"bench-{tag}-1").exists():
+            call_command(
+                "bench_points_data",
+                villages=villages,
+                households=households,
+                entries=entries,
+                tag=tag,
+            )
+
+
+def _timed(fn, repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def _bare_sql(year: int) -> None:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(BARE_SQL, [year])
+        cursor.execute("DROP TABLE bare_ranks")
+
+
+def _pages(client, village, scale_label, rows) -> None:
+    from django.urls import reverse
+
+    from points.models import RankEntry, RankingSnapshot
+    from tests.bench.common import time_page
+
+    snapshot = RankingSnapshot.objects.filter(village=village, period="all").latest("computed_at")
+    middle = (
+        RankEntry.objects.filter(snapshot=snapshot)
+        .order_by("rank", "household_id")
+        .select_related("household")[snapshot.households_ranked // 2]
+    )
+    data = f"{scale_label}"
+    ranking = reverse("points:ranking", args=[village.slug])
+    for name, url, target in [
+        ("ranking page", ranking, 30),
+        ("ranking page, page 20", ranking + "?page=20", 30),
+        ("ranking search", ranking + "?q=" + middle.household.name[:1], 30),
+        ("household page", reverse("household_public", args=[middle.household.code]), 10),
+    ]:
+        median, p95, queries, size = time_page(client, url)
+        rows.append(Row(name, f"{data}, {size // 1024} KB", median, p95, queries, target))
+
+
+def main(scale: str = "full", repeat: int = 5) -> None:
+    setup()
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from points import services
+    from villageaffairs.models import Household, Village
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("bench_points needs PostgreSQL (DATABASE_URL).")
+    _ensure_data(scale)
+    services.rankings_recompute()  # snapshots exist before pages are timed
+    households = Household.objects.count()
+    villages = Village.objects.count()
+    year = timezone.localdate().year
+
+    rows: list[Row] = []
+    recompute = _timed(services.rankings_recompute, repeat)
+    bare = _timed(lambda: _bare_sql(year), repeat)
+    data = f"{villages} villages, {households} households"
+    rec_med, bare_med = statistics.median(recompute), statistics.median(bare)
+    rows.append(Row("recompute all rankings", data, rec_med, max(recompute), None, 15_000))
+    rows.append(Row("bare SQL window query (×2, into temp table)", data, bare_med, max(bare)))
+    ratio = Row(
+        "recompute / bare SQL", data, rec_med, None, None, None, rec_med / bare_med, "×", 1.5
+    )
+    rows.append(ratio)
+
+    client = Client()
+    big_villages, big_households, big_entries = SCALES[scale]["big"]
+    many = SCALES[scale]["many"]
+    big = Village.objects.get(slug=f"bench-{scale}big-1")
+    _pages(client, big, f"{big_households} households, {big_entries} entries", rows)
+    small = Village.objects.get(slug=f"bench-{scale}many-1")
+    _pages(client, small, f"{many[1]} of {many[0]}×{many[1]} households, {many[2]} entries", rows)
+    report(rows, f"points ({scale})")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", choices=SCALES, default="small")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    main(scale=args.scale, repeat=args.repeat)
