@@ -1,1 +1,731 @@
-"""Models of the talks app (filled in by its issue)."""
+"""Villagers talk: topics, official replies, comments, support, votes, tasks, ratings, timeline.
+
+The four steps (speak → discuss → handle → evaluate) are the topic's ``status``; the legal
+moves between them live in ``talks.states`` and are applied by ``talks.services`` with a
+conditional UPDATE, so two cadres acting at once cannot both move a topic.
+
+Talks never points at the points app's tables (points refers to ``talks.Topic`` from its rule
+history); an adopted rule is remembered here by its id only.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+TITLE_MAX = 120
+TEXT_MAX = 4000
+COMMENT_MAX = 1000
+REASON_MAX = 300
+
+
+class TalksSettings(models.Model):
+    """A village's own choices about its talks."""
+
+    village = models.OneToOneField(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.CASCADE,
+        related_name="talks_settings",
+    )
+    others_may_rate = models.BooleanField(
+        _("other villagers may rate"),
+        default=True,
+        help_text=_("If off, only the villager who raised a matter rates how it was handled."),
+    )
+
+    class Meta:
+        verbose_name = _("talks settings")
+        verbose_name_plural = _("talks settings")
+
+    def __str__(self):
+        return str(self.village)
+
+
+class Topic(models.Model):
+    class Category(models.TextChoices):
+        ROADS_WATER = "roads_water", _("roads and water")
+        ENVIRONMENT = "environment", _("environment")
+        CUSTOMS = "customs", _("customs")
+        INDUSTRY = "industry", _("industry")
+        WELFARE = "welfare", _("welfare")
+        OTHER = "other", _("other")
+
+    class Status(models.TextChoices):
+        RAISED = "raised", _("raised")
+        DISCUSSING = "discussing", _("under discussion")
+        HANDLING = "handling", _("being handled")
+        HANDLED = "handled", _("handled")
+        CLOSED = "closed", _("closed")
+        DECLINED = "declined", _("declined")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        MERGED = "merged", _("merged as duplicate")
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="topics",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("raised by"),
+        on_delete=models.PROTECT,
+        related_name="topics",
+    )
+    # Assisted entry: the cadre who typed it in for the author, if any.
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    text = models.TextField(_("text"), max_length=TEXT_MAX)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.RAISED
+    )
+    status_reason = models.CharField(_("reason"), max_length=REASON_MAX, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    created_at = models.DateTimeField(_("raised"), default=timezone.now)
+    first_reply_at = models.DateTimeField(_("first reply"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Counters kept by the services with F() updates so lists need no aggregation.
+    support_count = models.PositiveIntegerField(_("support"), default=0)
+    comment_count = models.PositiveIntegerField(_("comments"), default=0)
+    rating_count = models.PositiveIntegerField(_("ratings"), default=0)
+    rating_sum = models.PositiveIntegerField(_("sum of stars"), default=0)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["village", "-created_at"], name="topic_village_time"),
+            models.Index(fields=["village", "status", "-created_at"], name="topic_village_status"),
+            models.Index(fields=["village", "author"], name="topic_village_author"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="topic_title_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(duplicate_of=models.F("pk")), name="topic_not_own_duplicate"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("talks:detail", kwargs={"village_slug": self.village.slug, "pk": self.pk})
+
+    @property
+    def average_rating(self):
+        if not self.rating_count:
+            return None
+        return round(self.rating_sum / self.rating_count, 1)
+
+
+def _photo_path(instance, filename):
+    return f"talks/{instance.village_id}/{timezone.now():%Y/%m}/{filename}"
+
+
+class Photo(models.Model):
+    """A cleaned photo (villageaffairs.images) of a topic or of a progress note."""
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="photos"
+    )
+    progress = models.ForeignKey(
+        "ProgressNote",
+        verbose_name=_("progress note"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="photos",
+    )
+    image = models.ImageField(
+        _("photo"), upload_to=_photo_path, width_field="width", height_field="height"
+    )
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=_photo_path)
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["village", "topic"], name="talkphoto_village_topic")]
+
+    def __str__(self):
+        return self.image.name
+
+
+class Reply(models.Model):
+    """An official reply by the secretary or a cadre, shown apart from the comments."""
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("replied by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    role = models.CharField(_("role"), max_length=20, blank=True)
+    text = models.TextField(_("reply"), max_length=TEXT_MAX)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("official reply")
+        verbose_name_plural = _("official replies")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["village", "topic"], name="reply_village_topic")]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class Comment(models.Model):
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="comments"
+    )
+    # One level of replies: a reply's parent is always a top-level comment (see services).
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("in reply to"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    text = models.TextField(_("comment"), max_length=COMMENT_MAX)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    support_count = models.PositiveIntegerField(_("support"), default=0)
+    report_count = models.PositiveIntegerField(_("reports"), default=0)
+    hidden_at = models.DateTimeField(_("hidden"), null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hidden by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=REASON_MAX, blank=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["village", "topic", "parent", "created_at"], name="comment_thread"
+            ),
+            models.Index(fields=["village", "report_count"], name="comment_reports"),
+        ]
+
+    def __str__(self):
+        return self.text[:60]
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class Support(models.Model):
+    """One person's support of a topic or of a comment (one each, enforced by the database)."""
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="supports"
+    )
+    comment = models.ForeignKey(
+        Comment,
+        verbose_name=_("comment"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="supports",
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("support")
+        verbose_name_plural = _("support")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "user"],
+                condition=Q(comment__isnull=True),
+                name="support_one_per_topic",
+            ),
+            models.UniqueConstraint(fields=["comment", "user"], name="support_one_per_comment"),
+        ]
+        indexes = [models.Index(fields=["village", "topic", "user"], name="support_lookup")]
+
+    def __str__(self):
+        return f"{self.user} · {self.topic_id}"
+
+
+class AbuseReport(models.Model):
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    comment = models.ForeignKey(
+        Comment, verbose_name=_("comment"), on_delete=models.CASCADE, related_name="reports"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=REASON_MAX, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("abuse report")
+        verbose_name_plural = _("abuse reports")
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "reporter"], name="report_one_per_person")
+        ]
+
+    def __str__(self):
+        return f"{self.reporter} · {self.comment_id}"
+
+
+class Vote(models.Model):
+    class Electorate(models.TextChoices):
+        RESIDENTS = "residents", _("every adult resident with an account")
+        HOUSEHOLDS = "households", _("one vote per household")
+
+    class Quorum(models.TextChoices):
+        NONE = "none", _("no quorum")
+        HALF = "half", _("more than half of the electorate")
+        TWO_THIRDS_HOUSEHOLDS = "households_2_3", _("two thirds of households")
+
+    class Threshold(models.TextChoices):
+        MAJORITY = "majority", _("a majority of ballots cast")
+        TWO_THIRDS = "two_thirds", _("two thirds of ballots cast")
+
+    class Adoption(models.TextChoices):
+        NONE = "", _("nothing")
+        NEW_RULE = "new_rule", _("a new village rule")
+        CHANGE_RULE = "change_rule", _("a change to a village rule")
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="votes"
+    )
+    question = models.CharField(_("question"), max_length=300)
+    # Option 0 is the one that passes ("for"); the rest are against / abstain or alternatives.
+    options = models.JSONField(_("options"), default=list)
+    electorate = models.CharField(
+        _("electorate"), max_length=12, choices=Electorate.choices, default=Electorate.RESIDENTS
+    )
+    quorum = models.CharField(
+        _("quorum"), max_length=16, choices=Quorum.choices, default=Quorum.HALF
+    )
+    threshold = models.CharField(
+        _("pass threshold"), max_length=12, choices=Threshold.choices, default=Threshold.MAJORITY
+    )
+    secret = models.BooleanField(_("secret ballot"), default=False)
+    live_results = models.BooleanField(_("results shown while open"), default=True)
+    opens_at = models.DateTimeField(_("opens"))
+    closes_at = models.DateTimeField(_("closes"))
+    # Snapshot of the electorate when the vote was opened (quorum is measured against it).
+    electorate_size = models.PositiveIntegerField(_("electorate size"), default=0)
+    household_count = models.PositiveIntegerField(_("households"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Rule adoption: what a passed vote changes in the village rules (points app, by id only).
+    adoption = models.CharField(
+        _("adopts"), max_length=12, choices=Adoption.choices, default="", blank=True
+    )
+    adoption_rule_id = models.PositiveIntegerField(_("rule"), null=True, blank=True)
+    adoption_data = models.JSONField(_("rule text"), default=dict, blank=True)
+    adopted_at = models.DateTimeField(_("adopted"), null=True, blank=True)
+    # Result, written once by the closer that wins the conditional UPDATE on closed_at.
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    counts = models.JSONField(_("counts"), default=list, blank=True)
+    ballots_cast = models.PositiveIntegerField(_("ballots cast"), default=0)
+    households_voted = models.PositiveIntegerField(_("households voted"), default=0)
+    quorum_met = models.BooleanField(_("quorum met"), null=True)
+    passed = models.BooleanField(_("passed"), null=True)
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        ordering = ["-opens_at", "-pk"]
+        indexes = [
+            # The beat job's query: open votes whose time is up.
+            models.Index(
+                fields=["closes_at"], condition=Q(closed_at__isnull=True), name="vote_due"
+            ),
+            models.Index(fields=["village", "topic"], name="vote_village_topic"),
+            models.Index(fields=["village", "-closed_at"], name="vote_village_closed"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="vote_closes_after_opening"
+            ),
+        ]
+
+    def __str__(self):
+        return self.question
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    def is_open_at(self, when) -> bool:
+        return self.closed_at is None and self.opens_at <= when < self.closes_at
+
+    @property
+    def is_open(self) -> bool:
+        return self.is_open_at(timezone.now())
+
+
+class Ballot(models.Model):
+    """One ballot. ``voter_key`` is "u<user id>" or "h<household id>" (per the vote's
+    electorate), so one unique constraint enforces one ballot per voter or per household."""
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    vote = models.ForeignKey(
+        Vote, verbose_name=_("vote"), on_delete=models.CASCADE, related_name="ballots"
+    )
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("voter"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    household = models.ForeignKey(
+        "villageaffairs.Household",
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Assisted entry: the cadre who cast it by proxy, if any.
+    cast_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cast by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    voter_key = models.CharField(_("voter key"), max_length=24)
+    choice = models.PositiveSmallIntegerField(_("choice"))
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "voter_key"], name="ballot_one_per_voter"),
+        ]
+        indexes = [models.Index(fields=["vote", "choice"], name="ballot_vote_choice")]
+
+    def __str__(self):
+        return f"{self.vote_id} · {self.voter_key}"
+
+
+class Task(models.Model):
+    """A piece of handling work on a topic, assigned to one or more cadres."""
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    title = models.CharField(_("task"), max_length=200)
+    due_date = models.DateField(_("due"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("assigned"), default=timezone.now)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["village", "topic"], name="task_village_topic")]
+
+    def __str__(self):
+        return self.title
+
+
+class TaskAssignment(models.Model):
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("assignee")
+        verbose_name_plural = _("assignees")
+        constraints = [models.UniqueConstraint(fields=["task", "user"], name="task_assignee_once")]
+        indexes = [models.Index(fields=["village", "user"], name="assignment_village_user")]
+
+    def __str__(self):
+        return f"{self.task} · {self.user}"
+
+
+class ProgressNote(models.Model):
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    text = models.TextField(_("progress"), max_length=TEXT_MAX)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("progress note")
+        verbose_name_plural = _("progress notes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class Rating(models.Model):
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rated by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    stars = models.PositiveSmallIntegerField(_("stars"))
+    comment = models.CharField(_("comment"), max_length=COMMENT_MAX, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "user"], name="rating_one_per_person"),
+            models.CheckConstraint(
+                condition=Q(stars__gte=1) & Q(stars__lte=5), name="rating_stars_1_to_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["village", "topic"], name="rating_village_topic")]
+
+    def __str__(self):
+        return f"{self.topic_id} · {self.stars}"
+
+
+class Event(models.Model):
+    """The public timeline of a topic: who did what, when. Append-only."""
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", _("raised the matter")
+        REPLIED = "replied", _("replied officially")
+        COMMENTED = "commented", _("commented")
+        HIDDEN = "hidden", _("hid a comment")
+        SUPPORTED = "supported", _("supported")
+        VOTE_OPENED = "vote_opened", _("opened a vote")
+        VOTE_CLOSED = "vote_closed", _("vote closed")
+        RULE_ADOPTED = "rule_adopted", _("rule adopted")
+        TASK_ASSIGNED = "task_assigned", _("assigned a task")
+        PROGRESS = "progress", _("reported progress")
+        TASK_DONE = "task_done", _("finished a task")
+        HANDLED = "handled", _("marked as handled")
+        RATED = "rated", _("rated the handling")
+        CLOSED = "closed", _("closed the matter")
+        DECLINED = "declined", _("declined the matter")
+        WITHDRAWN = "withdrawn", _("withdrew the matter")
+        MERGED = "merged", _("merged as a duplicate")
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
+    detail = models.CharField(_("detail"), max_length=REASON_MAX, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["village", "topic", "created_at"], name="event_topic_time")]
+
+    def __str__(self):
+        return f"{self.topic_id} · {self.kind}"
+
+
+class Notification(models.Model):
+    """An in-app inbox message; the important kinds also go out by SMS."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("official reply")
+        COMMENT = "comment", _("new comment")
+        VOTE_OPENED = "vote_opened", _("vote opened")
+        VOTE_CLOSED = "vote_closed", _("vote result")
+        TASK_ASSIGNED = "task_assigned", _("task assigned")
+        STATUS = "status", _("status changed")
+        HIDDEN = "hidden", _("comment hidden")
+
+    SMS_KINDS = frozenset({Kind.REPLY, Kind.VOTE_OPENED, Kind.TASK_ASSIGNED})
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="talk_notifications",
+    )
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    text = models.CharField(_("text"), max_length=300)
+    url = models.CharField(_("link"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    sms_sent_at = models.DateTimeField(_("SMS sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
+            models.Index(fields=["user", "village", "-created_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self):
+        return self.text[:60]

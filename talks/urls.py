@@ -1,3 +1,29 @@
+"""/v/<village>/talks/… (the list and topic URLs are printed on signs: never change them)."""
+
+from django.urls import path
+
+from talks import views
+
 app_name = "talks"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("talks/", views.topic_list, name="list"),
+    path("talks/new/", views.topic_new, name="new"),
+    path("talks/inbox/", views.inbox, name="inbox"),
+    path("talks/<int:pk>/", views.topic_detail, name="detail"),
+    path("talks/<int:pk>/timeline/", views.topic_timeline, name="timeline"),
+    path("talks/<int:pk>/reply/", views.reply, name="reply"),
+    path("talks/<int:pk>/comment/", views.comment, name="comment"),
+    path("talks/<int:pk>/support/", views.support, name="support"),
+    path("talks/<int:pk>/comments/<int:comment_pk>/hide/", views.hide, name="hide"),
+    path("talks/<int:pk>/comments/<int:comment_pk>/report/", views.report, name="report"),
+    path("talks/<int:pk>/votes/new/", views.vote_new, name="vote_new"),
+    path("talks/<int:pk>/votes/<int:vote_pk>/ballot/", views.ballot, name="ballot"),
+    path("talks/<int:pk>/votes/<int:vote_pk>/close/", views.vote_close, name="vote_close"),
+    path("talks/<int:pk>/tasks/new/", views.task_new, name="task_new"),
+    path("talks/<int:pk>/tasks/<int:task_pk>/progress/", views.progress, name="progress"),
+    path("talks/<int:pk>/tasks/<int:task_pk>/done/", views.task_done, name="task_done"),
+    path("talks/<int:pk>/manage/", views.manage, name="manage"),
+    path("talks/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("talks/<int:pk>/rate/", views.rate, name="rate"),
+]

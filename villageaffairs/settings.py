@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "villageaffairs.context_processors.site",
+                "talks.context_processors.inbox",
             ],
         },
     }

@@ -1,0 +1,231 @@
+"""Demo data of the talks: Xiqian's banquet vote and Youyi's damaged ditch. Idempotent.
+
+Everything goes through the services (so the timeline, counters and rule history are real);
+afterwards the times are moved into the past so the story reads as it happened.
+"""
+
+import io
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image
+
+from talks import services
+from talks.models import Ballot, Event, Rating, Reply, Topic, Vote
+from villageaffairs.images import clean_image
+from villageaffairs.models import Resident, Role, RoleAssignment
+
+BANQUET_TITLE = "建议婚前不再办酒席"
+DITCH_TITLE = "三组水渠塌了一段"
+BANQUET_FOR, BANQUET_AGAINST = 209, 1
+
+
+def voters(village, needed: int) -> list:
+    """Accounts for ``needed`` adult residents of ``village`` (created once, no password)."""
+    User = get_user_model()
+    have = list(services.electorate_residents(village).select_related("user")[:needed])
+    missing = needed - len(have)
+    if missing > 0:
+        cutoff = timezone.localdate().year - services.ADULT_AGE
+        spare = list(
+            Resident.objects.filter(
+                village=village, user__isnull=True, year_of_birth__lte=cutoff
+            ).order_by("pk")[:missing]
+        )
+        users = [User(username=f"{village.slug}-r{r.pk}", display_name=r.name) for r in spare]
+        for user in users:
+            user.set_unusable_password()  # demo voters do not sign in
+        User.objects.bulk_create(users)
+        users = {
+            u.username: u for u in User.objects.filter(username__in=[u.username for u in users])
+        }
+        for resident in spare:
+            resident.user = users[f"{village.slug}-r{resident.pk}"]
+        Resident.objects.bulk_update(spare, ["user"])
+        RoleAssignment.objects.bulk_create(
+            [RoleAssignment(user=u, village=village, role=Role.VILLAGER) for u in users.values()],
+            ignore_conflicts=True,
+        )
+        have = list(services.electorate_residents(village).select_related("user")[:needed])
+    return [r.user for r in have]
+
+
+def _retime(topic, times: dict) -> None:
+    """Move the events of ``topic`` (by kind) to the given times."""
+    for kind, at in times.items():
+        Event.objects.filter(topic=topic, kind=kind).update(created_at=at)
+
+
+def _photo(color):
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), color).save(out, format="JPEG")
+    return [clean_image(SimpleUploadedFile("ditch.jpg", out.getvalue()))]
+
+
+@transaction.atomic
+def _banquet(ctx) -> Topic:
+    xiqian = ctx.villages["xiqian"]
+    secretary, author = ctx.users["xuemin"], ctx.users["xuexiaojun"]
+    t0 = timezone.now() - timedelta(days=40)
+    topic = services.topic_raise(
+        actor=author,
+        village=xiqian,
+        title=BANQUET_TITLE,
+        category=Topic.Category.CUSTOMS,
+        text=(
+            "现在年轻人结婚，婚前要办一场酒席，婚礼当天再办一场，一家人花几万块，亲戚朋友随礼"
+            "也吃不消。我建议婚前不再办酒席，只在婚礼当天简办。请全村表决，写进村规民约。"
+        ),
+    )
+    services.reply_post(
+        actor=secretary,
+        topic=topic,
+        text="这个建议很好，村两委支持。下周一开始全村投票五天，通过后写入村规民约。",
+    )
+    from points.models import Rule
+
+    existing = Rule.objects.filter(village=xiqian, text="婚前不办酒席").first()
+    if existing is not None:
+        # The rule is already in the village rules: the vote confirms it and the history says so.
+        adoption = {
+            "adoption": Vote.Adoption.CHANGE_RULE,
+            "adoption_rule_id": existing.pk,
+            "adoption_data": {"text": existing.text},
+        }
+    else:
+        adoption = {
+            "adoption": Vote.Adoption.NEW_RULE,
+            "adoption_data": {"text": "婚前不办酒席", "category": "civility", "points": 0},
+        }
+    people = voters(xiqian, BANQUET_FOR + BANQUET_AGAINST)
+    vote = services.vote_open(
+        actor=secretary,
+        topic=topic,
+        question="婚前不办酒席，写入村规民约，您同意吗？",
+        closes_at=timezone.now() + timedelta(days=5),
+        quorum=Vote.Quorum.HALF,
+        threshold=Vote.Threshold.MAJORITY,
+        **adoption,
+    )
+    opens = t0 + timedelta(days=2)
+    closes = opens + timedelta(days=5)
+    against = {people[-1].pk} if author.pk != people[-1].pk else {people[-2].pk}
+    homes = dict(Resident.objects.filter(user__in=people).values_list("user_id", "household_id"))
+    Ballot.objects.bulk_create(
+        [
+            Ballot(
+                village=xiqian,
+                vote=vote,
+                voter=user,
+                household_id=homes[user.pk],
+                voter_key=f"u{user.pk}",
+                choice=1 if user.pk in against else 0,
+                created_at=opens + timedelta(minutes=7 * i),
+            )
+            for i, user in enumerate(people)
+        ]
+    )
+    Vote.objects.filter(pk=vote.pk).update(opens_at=opens, closes_at=closes, created_at=opens)
+    services.votes_close_due()
+    Vote.objects.filter(pk=vote.pk).update(closed_at=closes)
+    services.vote_adopt(vote_id=vote.pk)  # also queued on commit; the second run does nothing
+    services.topic_mark_handled(actor=secretary, topic=topic, note="已写入村规民约，即日起执行。")
+    services.topic_rate(actor=author, topic=topic, stars=5, comment="说到做到，大家都省了钱。")
+    services.topic_close(actor=secretary, topic=topic)
+    Topic.objects.filter(pk=topic.pk).update(
+        created_at=t0,
+        first_reply_at=t0 + timedelta(hours=3),
+        handled_at=closes + timedelta(hours=2),
+        closed_at=closes + timedelta(days=3),
+    )
+    Reply.objects.filter(topic=topic).update(created_at=t0 + timedelta(hours=3))
+    Rating.objects.filter(topic=topic).update(created_at=closes + timedelta(days=2))
+    K = Event.Kind
+    _retime(
+        topic,
+        {
+            K.RAISED: t0,
+            K.REPLIED: t0 + timedelta(hours=3),
+            K.VOTE_OPENED: opens,
+            K.VOTE_CLOSED: closes,
+            K.RULE_ADOPTED: closes + timedelta(minutes=1),
+            K.HANDLED: closes + timedelta(hours=2),
+            K.RATED: closes + timedelta(days=2),
+            K.CLOSED: closes + timedelta(days=3),
+        },
+    )
+    return topic
+
+
+@transaction.atomic
+def _ditch(ctx) -> Topic:
+    youyi = ctx.villages["youyi"]
+    secretary, author = ctx.users["shujun"], ctx.users["wenpeili"]
+    t0 = timezone.now() - timedelta(days=75)
+    topic = services.topic_raise(
+        actor=author,
+        village=youyi,
+        title=DITCH_TITLE,
+        category=Topic.Category.ROADS_WATER,
+        text="三组田边的水渠昨晚塌了一段，大约三米，水都漫到路上了，请村里看看。",
+        photos=_photo((120, 110, 80)),
+    )
+    services.reply_post(
+        actor=secretary,
+        topic=topic,
+        text="收到，上午已到现场看过。现在正是灌溉期，渠里不能断水，等灌溉期结束马上修，"
+        "这期间先用沙袋把塌口围住。",
+    )
+    services.comment_post(
+        actor=ctx.users["xieqifu"], topic=topic, text="沙袋已经围上了，谢谢书记。"
+    )
+    task = services.task_assign(
+        actor=secretary,
+        topic=topic,
+        title="灌溉期结束后修复三组水渠",
+        assignees=[secretary, ctx.users["youyi_accountant"]],
+        due_date=(t0 + timedelta(days=45)).date(),
+    )
+    services.progress_add(actor=secretary, task=task, text="灌溉期结束，水泥和砂石已运到。")
+    services.progress_add(
+        actor=secretary, task=task, text="水渠已修好，放水试过不漏。", photos=_photo((90, 140, 90))
+    )
+    services.task_done(actor=secretary, task=task)
+    services.topic_mark_handled(actor=secretary, topic=topic, note="水渠已修复。")
+    services.topic_rate(actor=author, topic=topic, stars=5, comment="回复快，修得也结实。")
+    Topic.objects.filter(pk=topic.pk).update(
+        created_at=t0,
+        first_reply_at=t0 + timedelta(hours=2, minutes=40),
+        handled_at=t0 + timedelta(days=41),
+    )
+    Reply.objects.filter(topic=topic).update(created_at=t0 + timedelta(hours=2, minutes=40))
+    K = Event.Kind
+    _retime(
+        topic,
+        {
+            K.RAISED: t0,
+            K.REPLIED: t0 + timedelta(hours=2, minutes=40),
+            K.COMMENTED: t0 + timedelta(hours=5),
+            K.TASK_ASSIGNED: t0 + timedelta(hours=3),
+            K.PROGRESS: t0 + timedelta(days=38),
+            K.TASK_DONE: t0 + timedelta(days=40),
+            K.HANDLED: t0 + timedelta(days=41),
+            K.RATED: t0 + timedelta(days=42),
+        },
+    )
+    return topic
+
+
+def seed(ctx) -> None:
+    if not Topic.objects.filter(village=ctx.villages["xiqian"], title=BANQUET_TITLE).exists():
+        _banquet(ctx)
+    if not Topic.objects.filter(village=ctx.villages["youyi"], title=DITCH_TITLE).exists():
+        _ditch(ctx)
+    vote = Vote.objects.filter(topic__title=BANQUET_TITLE).first()
+    ctx.say(
+        f"Talks: Xiqian banquet vote {vote.counts if vote else '-'} "
+        f"({'passed' if vote and vote.passed else 'not passed'}); Youyi ditch handled and rated"
+    )

@@ -1,0 +1,270 @@
+"""Reads of the talks app. Every page's query count is constant in the size of the village and
+in the number of comments (comments are paginated; children, supports and authors are fetched
+for the whole page at once)."""
+
+from statistics import median
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q, Sum
+from django.utils import timezone
+
+from talks import states, tally
+from talks.models import (
+    Ballot,
+    Comment,
+    Event,
+    Notification,
+    Photo,
+    ProgressNote,
+    Rating,
+    Reply,
+    Support,
+    Task,
+    TaskAssignment,
+    Topic,
+    Vote,
+)
+
+TOPICS_PER_PAGE = 20
+COMMENTS_PER_PAGE = 20
+EVENTS_PER_PAGE = 50
+# Events of these kinds are many; the topic page shows the rest, the timeline page shows all.
+BUSY_KINDS = (Event.Kind.COMMENTED, Event.Kind.SUPPORTED)
+
+
+def topics(village, *, status="", category="", mine=None, page=None):
+    rows = Topic.objects.filter(village=village).select_related("author")
+    if status == "open":
+        rows = rows.filter(status__in=states.UNRESOLVED)
+    elif status in Topic.Status.values:
+        rows = rows.filter(status=status)
+    if category in Topic.Category.values:
+        rows = rows.filter(category=category)
+    if mine is not None:
+        rows = rows.filter(author=mine)
+    rows = rows.only(
+        "pk",
+        "title",
+        "category",
+        "status",
+        "created_at",
+        "support_count",
+        "comment_count",
+        "rating_count",
+        "rating_sum",
+        "author__display_name",
+        "author__username",
+        "author__first_name",
+        "author__last_name",
+    )
+    return Paginator(rows.order_by("-created_at", "-pk"), TOPICS_PER_PAGE).get_page(page)
+
+
+def topic(village, pk) -> Topic | None:
+    return (
+        Topic.objects.filter(village=village, pk=pk)
+        .select_related("author", "entered_by", "duplicate_of", "village")
+        .first()
+    )
+
+
+def _vote_rows(topic: Topic, viewer, now):
+    votes = list(Vote.objects.filter(topic=topic, village_id=topic.village_id).order_by("pk"))
+    if not votes:
+        return []
+    ids = [v.pk for v in votes]
+    live = {}
+    for row in (
+        Ballot.objects.filter(vote_id__in=ids, vote__closed_at__isnull=True)
+        .values("vote_id", "choice")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        live.setdefault(row["vote_id"], {})[row["choice"]] = row["n"]
+    mine = {}
+    if getattr(viewer, "is_authenticated", False):
+        mine = dict(
+            Ballot.objects.filter(vote_id__in=ids, voter=viewer).values_list("vote_id", "choice")
+        )
+    rows = []
+    for vote in votes:
+        if vote.closed_at is not None:
+            counts = vote.counts
+        else:
+            by_choice = live.get(vote.pk, {})
+            counts = [by_choice.get(i, 0) for i in range(len(vote.options))]
+        ballots = sum(counts)
+        # Secret ballots never show who chose what; counts show live only if the vote says so.
+        show = vote.closed_at is not None or vote.live_results
+        rows.append(
+            {
+                "vote": vote,
+                "is_open": vote.is_open_at(now),
+                "due": vote.closed_at is None and now >= vote.closes_at,
+                "results": [
+                    {
+                        "option": option,
+                        "count": counts[i],
+                        "percent": round(counts[i] * 100 / ballots) if ballots else 0,
+                    }
+                    for i, option in enumerate(vote.options)
+                ]
+                if show
+                else None,
+                "ballots": ballots,
+                "turnout": tally.turnout(ballots, vote.electorate_size),
+                "my_choice": mine.get(vote.pk),
+                "my_option": vote.options[mine[vote.pk]] if vote.pk in mine else None,
+            }
+        )
+    return rows
+
+
+def topic_page(topic: Topic, viewer, *, page=None) -> dict:
+    """Everything the topic page shows, in a fixed number of queries."""
+    now = timezone.now()
+    comments_qs = (
+        Comment.objects.filter(topic=topic, village_id=topic.village_id, parent__isnull=True)
+        .select_related("author", "hidden_by")
+        .prefetch_related(
+            Prefetch(
+                "children",
+                queryset=Comment.objects.filter(village_id=topic.village_id)
+                .select_related("author", "hidden_by")
+                .order_by("created_at", "pk"),
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+    comments = Paginator(comments_qs, COMMENTS_PER_PAGE).get_page(page)
+    supported = set()
+    supported_topic = False
+    my_rating = None
+    if getattr(viewer, "is_authenticated", False):
+        ids = [c.pk for c in comments] + [ch.pk for c in comments for ch in c.children.all()]
+        marks = list(
+            Support.objects.filter(topic=topic, user=viewer)
+            .filter(Q(comment__isnull=True) | Q(comment_id__in=ids))
+            .values_list("comment_id", flat=True)
+        )
+        supported = {m for m in marks if m is not None}
+        supported_topic = None in marks
+        my_rating = Rating.objects.filter(topic=topic, user=viewer).first()
+    tasks = list(
+        Task.objects.filter(topic=topic, village_id=topic.village_id)
+        .select_related("done_by")
+        .prefetch_related(
+            Prefetch("assignments", queryset=TaskAssignment.objects.select_related("user")),
+            Prefetch(
+                "notes",
+                queryset=ProgressNote.objects.select_related("author").prefetch_related("photos"),
+            ),
+        )
+    )
+    return {
+        "topic": topic,
+        "photos": list(
+            Photo.objects.filter(topic=topic, village_id=topic.village_id, progress__isnull=True)
+        ),
+        "replies": list(
+            Reply.objects.filter(topic=topic, village_id=topic.village_id).select_related("author")
+        ),
+        "comments": comments,
+        "supported": supported,
+        "supported_topic": supported_topic,
+        "votes": _vote_rows(topic, viewer, now),
+        "tasks": tasks,
+        "ratings": list(
+            Rating.objects.filter(topic=topic, village_id=topic.village_id)
+            .select_related("user")
+            .order_by("-created_at", "-pk")[:20]
+        ),
+        "my_rating": my_rating,
+        "events": list(
+            Event.objects.filter(topic=topic, village_id=topic.village_id)
+            .exclude(kind__in=BUSY_KINDS)
+            .select_related("actor")
+            .order_by("created_at", "pk")[:100]
+        ),
+        "step": states.STEP_OF[topic.status],
+        "steps": states.STEPS,
+    }
+
+
+def timeline(topic: Topic, *, page=None):
+    rows = (
+        Event.objects.filter(topic=topic, village_id=topic.village_id)
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    )
+    return Paginator(rows, EVENTS_PER_PAGE).get_page(page)
+
+
+def cadre_record(village, *, recent: int = 200) -> dict:
+    """The village's handling record: median hours to the first official reply (over the
+    latest ``recent`` replied matters), average rating, matters still open."""
+    waits = [
+        (replied - raised).total_seconds()
+        for raised, replied in Topic.objects.filter(village=village, first_reply_at__isnull=False)
+        .order_by("-created_at")
+        .values_list("created_at", "first_reply_at")[:recent]
+    ]
+    sums = Topic.objects.filter(village=village).aggregate(
+        stars=Sum("rating_sum"),
+        ratings=Sum("rating_count"),
+        open=Count("pk", filter=Q(status__in=states.UNRESOLVED)),
+    )
+    ratings = sums["ratings"] or 0
+    return {
+        "median_reply_hours": round(median(waits) / 3600, 1) if waits else None,
+        "average_rating": round(sums["stars"] / ratings, 1) if ratings else None,
+        "rating_count": ratings,
+        "open_topics": sums["open"],
+    }
+
+
+def recent_results(village, *, limit: int = 3) -> list[Vote]:
+    return list(
+        Vote.objects.filter(village=village, closed_at__isnull=False)
+        .select_related("topic")
+        .order_by("-closed_at", "-pk")[:limit]
+    )
+
+
+def open_votes(village, *, limit: int = 3) -> list[Vote]:
+    now = timezone.now()
+    return list(
+        Vote.objects.filter(
+            village=village, closed_at__isnull=True, opens_at__lte=now, closes_at__gt=now
+        )
+        .select_related("topic")
+        .order_by("closes_at")[:limit]
+    )
+
+
+def village_home_context(request) -> dict:
+    village = request.village
+    return {
+        "talks_record": cadre_record(village),
+        "talks_results": recent_results(village),
+        "talks_open_votes": open_votes(village),
+    }
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def inbox(user, village, *, page=None):
+    rows = Notification.objects.filter(user=user, village=village).order_by("-created_at", "-pk")
+    return Paginator(rows, 30).get_page(page)
+
+
+def handling_cadres(village):
+    from django.contrib.auth import get_user_model
+
+    from talks.services import _cadre_ids
+
+    return get_user_model().objects.filter(pk__in=_cadre_ids(village)).order_by("username")

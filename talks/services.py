@@ -1,0 +1,1026 @@
+"""Writes of the talks app. Keyword-only, one transaction each, audited, on the timeline.
+
+A status change is a conditional UPDATE (``filter(pk=…, status__in=legal sources)``): the row
+count says whether this request won, so two cadres acting at once cannot both move a topic.
+A vote is closed the same way on ``closed_at``; the closer that wins counts the ballots and
+publishes the one result. Ballots lock the vote row, so a ballot either commits before the
+closer counts or sees the vote closed and is refused.
+"""
+
+import json
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from talks import states, tally
+from talks.models import (
+    COMMENT_MAX,
+    REASON_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    AbuseReport,
+    Ballot,
+    Comment,
+    Event,
+    Notification,
+    Photo,
+    ProgressNote,
+    Rating,
+    Reply,
+    Support,
+    TalksSettings,
+    Task,
+    TaskAssignment,
+    Topic,
+    Vote,
+)
+from villageaffairs import audit
+from villageaffairs.models import Household, Resident, Village
+from villageaffairs.permissions import village_perms, village_roles
+
+ADULT_AGE = 18
+MAX_VOTE_DAYS = 60
+S = Topic.Status
+
+
+class TalksError(ValidationError):
+    """A request that breaks a rule of the talks; nothing was changed."""
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _require(actor, village, flag: str) -> None:
+    if flag not in village_perms(actor, village):
+        raise TalksError(_("You may not do this in this village."), code="forbidden")
+
+
+def _clean_text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise TalksError({field: _("This cannot be empty.")}, code="empty")
+    if len(value) > max_length:
+        raise TalksError(
+            {field: _("At most %(n)d characters.") % {"n": max_length}}, code="too_long"
+        )
+    return value
+
+
+def _move(topic: Topic, action: str, **fields) -> str:
+    """Apply a state transition with a conditional UPDATE; refuse it if it is illegal now."""
+    new = states.target(action, topic.status) if topic.status in states.sources(action) else None
+    if new is None:
+        raise TalksError(
+            _("This cannot be done while the matter is “%(status)s”.")
+            % {"status": topic.get_status_display()},
+            code="illegal_transition",
+        )
+    if new == topic.status and not fields:
+        # Same status: still make sure nobody moved it meanwhile.
+        if not Topic.objects.filter(pk=topic.pk, status=topic.status).exists():
+            raise TalksError(_("The matter changed meanwhile. Reload the page."), code="stale")
+        return new
+    moved = Topic.objects.filter(pk=topic.pk, status=topic.status).update(status=new, **fields)
+    if moved != 1:
+        raise TalksError(_("The matter changed meanwhile. Reload the page."), code="stale")
+    topic.status = new
+    for name, value in fields.items():
+        if not hasattr(value, "resolve_expression"):
+            setattr(topic, name, value)
+    return new
+
+
+def _event(topic: Topic, kind: str, *, actor=None, detail: str = "", data=None, at=None) -> Event:
+    return Event.objects.create(
+        village_id=topic.village_id,
+        topic=topic,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        kind=kind,
+        detail=detail[:REASON_MAX],
+        data=data or {},
+        created_at=at or timezone.now(),
+    )
+
+
+def _topic_url(topic: Topic, village=None) -> str:
+    slug = (village or topic.village).slug
+    return reverse("talks:detail", kwargs={"village_slug": slug, "pk": topic.pk})
+
+
+def notify(*, users, village_id: int, kind: str, text: str, url: str = "", exclude=None) -> int:
+    """Put a message in each user's inbox; SMS kinds are also texted (after the commit)."""
+    user_ids = {getattr(u, "pk", u) for u in users if u is not None}
+    if exclude is not None:
+        user_ids.discard(getattr(exclude, "pk", exclude))
+    if not user_ids:
+        return 0
+    now = timezone.now()
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=uid,
+                village_id=village_id,
+                kind=kind,
+                text=text[:300],
+                url=url[:200],
+                created_at=now,
+            )
+            for uid in sorted(user_ids)
+        ]
+    )
+    if kind in Notification.SMS_KINDS:
+        from talks import tasks
+
+        ids = [n.pk for n in rows if n.pk is not None]
+        if not ids:  # backends that do not return ids from bulk_create
+            ids = list(
+                Notification.objects.filter(
+                    user_id__in=user_ids, kind=kind, created_at=now
+                ).values_list("pk", flat=True)
+            )
+        transaction.on_commit(lambda: tasks.send_notification_sms.delay(ids))
+    return len(user_ids)
+
+
+def _cadre_ids(village) -> list[int]:
+    from villageaffairs.models import RoleAssignment
+    from villageaffairs.permissions import ROLE_PERMISSIONS
+
+    roles = [r for r, perms in ROLE_PERMISSIONS.items() if "talks.reply" in perms]
+    return list(
+        RoleAssignment.objects.filter(village=village, role__in=roles)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def settings_for(village) -> TalksSettings:
+    found = TalksSettings.objects.filter(village=village).first()
+    return found or TalksSettings(village=village)
+
+
+def _save_photos(photos, *, topic: Topic, progress=None) -> None:
+    for photo in photos or ():
+        Photo.objects.create(
+            village_id=topic.village_id,
+            topic=topic,
+            progress=progress,
+            image=photo.image,
+            thumbnail=photo.thumbnail,
+        )
+
+
+# --- speak ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def topic_raise(
+    *,
+    actor,
+    village: Village,
+    title: str,
+    text: str,
+    category: str,
+    photos=(),
+    acted_for=None,
+) -> Topic:
+    """A villager raises a matter (or a cadre types it in for ``acted_for``)."""
+    author = acted_for or actor
+    _require(actor, village, "talks.speak")
+    if acted_for is not None:
+        _require(actor, village, "talks.handle")
+        _require(acted_for, village, "talks.speak")
+    errors = {}
+    try:
+        title = _clean_text(title, field="title", max_length=TITLE_MAX)
+    except TalksError as exc:
+        errors.update(exc.message_dict)
+    try:
+        text = _clean_text(text, field="text", max_length=TEXT_MAX)
+    except TalksError as exc:
+        errors.update(exc.message_dict)
+    if category not in Topic.Category.values:
+        errors["category"] = [gettext("Choose a category.")]
+    if len(photos or ()) > 6:
+        errors["photos"] = [gettext("At most %(n)d photos.") % {"n": 6}]
+    if errors:
+        raise TalksError(errors, code="invalid")
+    topic = Topic.objects.create(
+        village=village,
+        author=author,
+        entered_by=actor if acted_for is not None else None,
+        title=title,
+        text=text,
+        category=category,
+    )
+    _save_photos(photos, topic=topic)
+    _event(topic, Event.Kind.RAISED, actor=author, at=topic.created_at)
+    audit.record(
+        actor=actor,
+        action="topic.raise",
+        obj=topic,
+        village=village,
+        acted_for=acted_for,
+        changes={"title": title, "category": category},
+    )
+    notify(
+        users=_cadre_ids(village),
+        village_id=village.pk,
+        kind=Notification.Kind.STATUS,
+        text=gettext("New matter raised: %(title)s") % {"title": title},
+        url=_topic_url(topic),
+        exclude=actor,
+    )
+    return topic
+
+
+def _locked(topic: Topic) -> Topic:
+    return Topic.objects.select_for_update().select_related("village").get(pk=topic.pk)
+
+
+# --- discuss -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reply_post(*, actor, topic: Topic, text: str) -> Reply:
+    """The secretary's or a cadre's official reply; the author is told (also by SMS)."""
+    _require(actor, topic.village, "talks.reply")
+    text = _clean_text(text, field="text", max_length=TEXT_MAX)
+    topic = _locked(topic)
+    now = timezone.now()
+    extra = {"first_reply_at": now} if topic.first_reply_at is None else {}
+    _move(topic, "reply", **extra)
+    roles = village_roles(actor, topic.village)
+    role = next((r for r in ("secretary", "accountant", "cadre") if r in roles), "")
+    reply = Reply.objects.create(
+        village_id=topic.village_id, topic=topic, author=actor, role=role, text=text, created_at=now
+    )
+    _event(topic, Event.Kind.REPLIED, actor=actor, at=now)
+    audit.record(actor=actor, action="topic.reply", obj=topic, changes={"reply": reply.pk})
+    notify(
+        users=[topic.author_id],
+        village_id=topic.village_id,
+        kind=Notification.Kind.REPLY,
+        text=gettext("%(village)s replied to “%(title)s”.")
+        % {"village": topic.village.name, "title": topic.title},
+        url=_topic_url(topic),
+        exclude=actor,
+    )
+    return reply
+
+
+@transaction.atomic
+def comment_post(*, actor, topic: Topic, text: str, parent: Comment | None = None) -> Comment:
+    _require(actor, topic.village, "talks.comment")
+    text = _clean_text(text, field="text", max_length=COMMENT_MAX)
+    topic = _locked(topic)
+    _move(topic, "comment")
+    if parent is not None:
+        if parent.topic_id != topic.pk:
+            raise TalksError(_("That comment belongs to another matter."), code="other_topic")
+        # One level of replies: answering a reply answers its top-level comment.
+        if parent.parent_id is not None:
+            parent = Comment.objects.get(pk=parent.parent_id)
+    comment = Comment.objects.create(
+        village_id=topic.village_id, topic=topic, parent=parent, author=actor, text=text
+    )
+    Topic.objects.filter(pk=topic.pk).update(comment_count=F("comment_count") + 1)
+    _event(topic, Event.Kind.COMMENTED, actor=actor, at=comment.created_at)
+    notify(
+        users=[topic.author_id, parent.author_id if parent else None],
+        village_id=topic.village_id,
+        kind=Notification.Kind.COMMENT,
+        text=gettext("New comment on “%(title)s”.") % {"title": topic.title},
+        url=_topic_url(topic),
+        exclude=actor,
+    )
+    return comment
+
+
+@transaction.atomic
+def comment_hide(*, actor, comment: Comment, reason: str) -> Comment:
+    topic = comment.topic
+    _require(actor, topic.village, "talks.moderate")
+    reason = _clean_text(reason, field="reason", max_length=REASON_MAX)
+    now = timezone.now()
+    hidden = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=True).update(
+        hidden_at=now, hidden_by=actor, hidden_reason=reason
+    )
+    if hidden != 1:
+        raise TalksError(_("This comment is already hidden."), code="already_hidden")
+    comment.hidden_at, comment.hidden_by, comment.hidden_reason = now, actor, reason
+    _event(topic, Event.Kind.HIDDEN, actor=actor, detail=reason, data={"comment": comment.pk})
+    audit.record(
+        actor=actor,
+        action="comment.hide",
+        obj=comment,
+        village=topic.village,
+        changes={"reason": reason},
+    )
+    notify(
+        users=[comment.author_id],
+        village_id=topic.village_id,
+        kind=Notification.Kind.HIDDEN,
+        text=gettext("Your comment on “%(title)s” was hidden: %(reason)s")
+        % {"title": topic.title, "reason": reason},
+        url=_topic_url(topic),
+        exclude=actor,
+    )
+    return comment
+
+
+@transaction.atomic
+def comment_report(*, actor, comment: Comment, reason: str = "") -> AbuseReport:
+    _require(actor, comment.topic.village, "talks.comment")
+    reason = _clean_text(reason, field="reason", max_length=REASON_MAX, required=False)
+    try:
+        with transaction.atomic():
+            report = AbuseReport.objects.create(
+                village_id=comment.village_id, comment=comment, reporter=actor, reason=reason
+            )
+    except IntegrityError:
+        raise TalksError(_("You have already reported this comment."), code="duplicate") from None
+    Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
+    notify(
+        users=_cadre_ids(comment.topic.village),
+        village_id=comment.village_id,
+        kind=Notification.Kind.STATUS,
+        text=gettext("A comment on “%(title)s” was reported.") % {"title": comment.topic.title},
+        url=_topic_url(comment.topic) + f"#c{comment.pk}",
+        exclude=actor,
+    )
+    return report
+
+
+@transaction.atomic
+def support_add(*, actor, topic: Topic, comment: Comment | None = None) -> bool:
+    """Support a topic or a comment, once per person. False if already supported."""
+    _require(actor, topic.village, "talks.comment")
+    if not states.allowed("support", topic.status):
+        raise TalksError(_("This matter is closed."), code="illegal_transition")
+    if comment is not None and comment.topic_id != topic.pk:
+        raise TalksError(_("That comment belongs to another matter."), code="other_topic")
+    try:
+        with transaction.atomic():
+            Support.objects.create(
+                village_id=topic.village_id, user=actor, topic=topic, comment=comment
+            )
+    except IntegrityError:
+        return False
+    if comment is None:
+        Topic.objects.filter(pk=topic.pk).update(support_count=F("support_count") + 1)
+        _event(topic, Event.Kind.SUPPORTED, actor=actor)
+    else:
+        Comment.objects.filter(pk=comment.pk).update(support_count=F("support_count") + 1)
+    return True
+
+
+# --- votes ---------------------------------------------------------------------------------
+
+
+def _adult_cutoff(now) -> int:
+    return timezone.localtime(now).year - ADULT_AGE
+
+
+def electorate_residents(village, now=None):
+    """Residents who may vote: adults (or of unknown age) with an account."""
+    from django.db.models import Q
+
+    cutoff = _adult_cutoff(now or timezone.now())
+    return Resident.objects.filter(village=village, user__isnull=False).filter(
+        Q(year_of_birth__isnull=True) | Q(year_of_birth__lte=cutoff)
+    )
+
+
+def default_options() -> list[str]:
+    return [gettext("For"), gettext("Against"), gettext("Abstain")]
+
+
+def _adoption_fields(adoption: str, rule_id, data: dict, village) -> dict:
+    """Check what a passed vote will change in the rules, now rather than at the close."""
+    if not adoption:
+        return {"adoption": "", "adoption_rule_id": None, "adoption_data": {}}
+    if adoption not in Vote.Adoption.values:
+        raise TalksError({"adoption": _("Choose what the vote adopts.")}, code="invalid")
+    from points.models import Rule
+
+    data = dict(data or {})
+    clean = {}
+    if "text" in data or adoption == Vote.Adoption.NEW_RULE:
+        clean["text"] = _clean_text(data.get("text", ""), field="rule_text", max_length=300)
+    if "category" in data or adoption == Vote.Adoption.NEW_RULE:
+        if data.get("category") not in Rule.Category.values:
+            raise TalksError({"rule_category": _("Choose a rule category.")}, code="invalid")
+        clean["category"] = data["category"]
+    if "points" in data or adoption == Vote.Adoption.NEW_RULE:
+        try:
+            clean["points"] = int(data.get("points") or 0)
+        except (TypeError, ValueError):
+            raise TalksError(
+                {"rule_points": _("Points must be a whole number.")}, code="invalid"
+            ) from None
+    if adoption == Vote.Adoption.CHANGE_RULE:
+        if not Rule.objects.filter(village=village, pk=rule_id or 0).exists():
+            raise TalksError({"adoption_rule": _("Choose a rule of this village.")}, code="invalid")
+        if not clean:
+            raise TalksError({"rule_text": _("Say what changes in the rule.")}, code="invalid")
+    else:
+        rule_id = None
+    return {"adoption": adoption, "adoption_rule_id": rule_id, "adoption_data": clean}
+
+
+@transaction.atomic
+def vote_open(
+    *,
+    actor,
+    topic: Topic,
+    question: str,
+    closes_at: datetime,
+    opens_at: datetime | None = None,
+    options: list[str] | None = None,
+    electorate: str = Vote.Electorate.RESIDENTS,
+    quorum: str = Vote.Quorum.HALF,
+    threshold: str = Vote.Threshold.MAJORITY,
+    secret: bool = False,
+    live_results: bool = True,
+    adoption: str = "",
+    adoption_rule_id: int | None = None,
+    adoption_data: dict | None = None,
+) -> Vote:
+    village = topic.village
+    _require(actor, village, "talks.open_vote")
+    question = _clean_text(question, field="question", max_length=300)
+    now = timezone.now()
+    opens_at = opens_at or now
+    options = [o.strip()[:60] for o in (options or default_options()) if o and o.strip()]
+    if len(options) < 2 or len(set(options)) != len(options):
+        raise TalksError({"options": _("Give at least two different options.")}, code="invalid")
+    if electorate not in Vote.Electorate.values:
+        raise TalksError({"electorate": _("Choose the electorate.")}, code="invalid")
+    if quorum not in Vote.Quorum.values or threshold not in Vote.Threshold.values:
+        raise TalksError({"quorum": _("Choose the quorum and threshold.")}, code="invalid")
+    if closes_at <= opens_at or closes_at <= now:
+        raise TalksError({"closes_at": _("The vote must close after it opens.")}, code="invalid")
+    if closes_at - opens_at > timedelta(days=MAX_VOTE_DAYS):
+        raise TalksError(
+            {"closes_at": _("A vote runs at most %(n)d days.") % {"n": MAX_VOTE_DAYS}},
+            code="invalid",
+        )
+    adopt = _adoption_fields(adoption, adoption_rule_id, adoption_data or {}, village)
+    topic = _locked(topic)
+    _move(topic, "open_vote")
+    voters = electorate_residents(village, now)
+    households = Household.objects.filter(village=village).count()
+    if electorate == Vote.Electorate.HOUSEHOLDS:
+        size = voters.values("household_id").distinct().count()
+    else:
+        size = voters.count()
+    vote = Vote.objects.create(
+        village=village,
+        topic=topic,
+        question=question,
+        options=options,
+        electorate=electorate,
+        quorum=quorum,
+        threshold=threshold,
+        secret=secret,
+        live_results=live_results,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        electorate_size=size,
+        household_count=households,
+        created_by=actor,
+        created_at=now,
+        **adopt,
+    )
+    _event(topic, Event.Kind.VOTE_OPENED, actor=actor, detail=question, data={"vote": vote.pk})
+    audit.record(
+        actor=actor,
+        action="vote.open",
+        obj=vote,
+        village=village,
+        changes={"question": question, "closes_at": closes_at.isoformat()},
+    )
+    closes = timezone.localtime(closes_at).strftime("%Y-%m-%d %H:%M")
+    notify(
+        users=voters.values_list("user_id", flat=True),
+        village_id=village.pk,
+        kind=Notification.Kind.VOTE_OPENED,
+        text=gettext("Vote open until %(closes)s: %(question)s")
+        % {"closes": closes, "question": question},
+        url=_topic_url(topic),
+    )
+    return vote
+
+
+def voter_of(vote: Vote, user, now=None) -> tuple[str, Resident]:
+    """The ballot key of ``user`` in ``vote``, or TalksError if outside the electorate."""
+    resident = (
+        electorate_residents(vote.village_id, now)
+        .filter(user=user)
+        .only("pk", "household_id")
+        .first()
+        if getattr(user, "is_authenticated", False)
+        else None
+    )
+    if resident is None:
+        raise TalksError(_("You are not in the electorate of this vote."), code="not_eligible")
+    if vote.electorate == Vote.Electorate.HOUSEHOLDS:
+        return f"h{resident.household_id}", resident
+    return f"u{user.pk}", resident
+
+
+@transaction.atomic
+def ballot_cast(*, actor, vote: Vote, choice: int, acted_for=None) -> Ballot:
+    """Cast one ballot. Refused outside the electorate, twice, before the opening or after
+    the close (the vote row is locked, so a closer counting at the same time waits)."""
+    voter = acted_for or actor
+    if acted_for is not None:
+        _require(actor, vote.village, "talks.handle")
+    now = timezone.now()
+    vote = Vote.objects.select_for_update().get(pk=vote.pk)
+    if vote.closed_at is not None or now >= vote.closes_at:
+        raise TalksError(_("This vote is closed."), code="closed")
+    if now < vote.opens_at:
+        raise TalksError(_("This vote has not opened yet."), code="not_open")
+    try:
+        choice = int(choice)
+    except (TypeError, ValueError):
+        choice = -1
+    if not 0 <= choice < len(vote.options):
+        raise TalksError({"choice": _("Choose one of the options.")}, code="invalid")
+    key, resident = voter_of(vote, voter, now)
+    try:
+        with transaction.atomic():
+            ballot = Ballot.objects.create(
+                village_id=vote.village_id,
+                vote=vote,
+                voter=voter,
+                household_id=resident.household_id,
+                cast_by=actor if acted_for is not None else None,
+                voter_key=key,
+                choice=choice,
+                created_at=now,
+            )
+    except IntegrityError:
+        if vote.electorate == Vote.Electorate.HOUSEHOLDS:
+            message = _("Your household has already voted.")
+        else:
+            message = _("You have already voted.")
+        raise TalksError(message, code="duplicate") from None
+    if acted_for is not None:
+        audit.record(
+            actor=actor,
+            action="ballot.proxy",
+            obj=vote,
+            village=vote.village,
+            acted_for=acted_for,
+            changes={"ballot": ballot.pk},
+        )
+    return ballot
+
+
+def _claim_close(ids: list[int], now, *, early: bool) -> list[int]:
+    """The conditional UPDATE: mark open votes closed; the ids returned are this closer's."""
+    if not ids:
+        return []
+    table = connection.ops.quote_name(Vote._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    due = "" if early else " AND closes_at <= %s"
+    # Only placeholders and the quoted table name are interpolated; values go as parameters.
+    setting = "closed_at = %s, closes_at = %s" if early else "closed_at = %s"
+    sql = f"UPDATE {table} SET {setting} WHERE id IN ({marks}) AND closed_at IS NULL{due} RETURNING id"  # noqa: S608, E501
+    at = connection.ops.adapt_datetimefield_value(now)
+    params = [at] + ([at] if early else []) + list(ids) + ([] if early else [at])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _write_results(votes: list[Vote]) -> None:
+    """One UPDATE … FROM (VALUES …) on PostgreSQL (Django's bulk_update builds a CASE per row
+    and field, which costs most of a 10,000-vote beat run); bulk_update elsewhere."""
+    fields = ["counts", "households_voted", "ballots_cast", "quorum_met", "passed"]
+    if connection.vendor != "postgresql":
+        Vote.objects.bulk_update(votes, fields, batch_size=500)
+        return
+    table = connection.ops.quote_name(Vote._meta.db_table)
+    for start in range(0, len(votes), 1000):
+        chunk = votes[start : start + 1000]
+        rows = ", ".join(["(%s, %s::jsonb, %s, %s, %s, %s)"] * len(chunk))
+        params = []
+        for v in chunk:
+            params += [v.pk, json.dumps(v.counts), v.households_voted, v.ballots_cast]
+            params += [v.quorum_met, v.passed]
+        # Placeholders only are interpolated; the values are parameters.
+        update = f"UPDATE {table} AS v SET counts = d.counts, households_voted = d.hv, "  # noqa: S608
+        sql = (
+            update + "ballots_cast = d.bc, quorum_met = d.qm, passed = d.p "
+            "FROM (VALUES " + rows + ") AS d(id, counts, hv, bc, qm, p) WHERE v.id = d.id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def _publish(won: list[int], now) -> list[Vote]:
+    """Count the ballots of the votes this closer won and write their results."""
+    counts: dict[int, dict[int, int]] = {}
+    for row in (
+        Ballot.objects.filter(vote_id__in=won)
+        .values("vote_id", "choice")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        counts.setdefault(row["vote_id"], {})[row["choice"]] = row["n"]
+    homes = dict(
+        Ballot.objects.filter(vote_id__in=won)
+        .values("vote_id")
+        .annotate(h=Count("household", distinct=True))
+        .order_by()
+        .values_list("vote_id", "h")
+    )
+    votes = list(Vote.objects.filter(pk__in=won).select_related("topic", "village").order_by("pk"))
+    events, notes = [], []
+    for vote in votes:
+        by_choice = counts.get(vote.pk, {})
+        vote.counts = [by_choice.get(i, 0) for i in range(len(vote.options))]
+        vote.households_voted = homes.get(vote.pk, 0)
+        result = tally.tally(
+            counts=vote.counts,
+            electorate=vote.electorate_size,
+            households=vote.household_count,
+            households_voted=vote.households_voted,
+            quorum=vote.quorum,
+            threshold=vote.threshold,
+        )
+        vote.ballots_cast = result.ballots
+        vote.quorum_met = result.quorum_met
+        vote.passed = result.passed
+        vote.closed_at = now
+        events.append(
+            Event(
+                village_id=vote.village_id,
+                topic_id=vote.topic_id,
+                kind=Event.Kind.VOTE_CLOSED,
+                detail=vote.question[:REASON_MAX],
+                data={
+                    "vote": vote.pk,
+                    "counts": vote.counts,
+                    "options": vote.options,
+                    "ballots": result.ballots,
+                    "turnout": str(result.turnout) if result.turnout is not None else None,
+                    "quorum_met": result.quorum_met,
+                    "passed": result.passed,
+                },
+                created_at=now,
+            )
+        )
+        outcome = gettext("passed") if result.passed else gettext("not passed")
+        notes.append(
+            Notification(
+                user_id=vote.topic.author_id,
+                village_id=vote.village_id,
+                kind=Notification.Kind.VOTE_CLOSED,
+                text=(
+                    gettext("Vote closed (%(outcome)s): %(question)s")
+                    % {"outcome": outcome, "question": vote.question}
+                )[:300],
+                url=_topic_url(vote.topic, vote.village),
+                created_at=now,
+            )
+        )
+    _write_results(votes)
+    Event.objects.bulk_create(events, batch_size=1000)
+    Notification.objects.bulk_create(notes, batch_size=1000)
+    adopt = [v.pk for v in votes if v.passed and v.adoption]
+    if adopt:
+        from talks import tasks
+
+        transaction.on_commit(lambda: [tasks.adopt_vote.delay(pk) for pk in adopt])
+    return votes
+
+
+def vote_close(*, vote: Vote, actor=None, now=None) -> Vote | None:
+    """Close one vote. Without ``actor`` only a due vote closes (the beat path); a cadre may
+    close an open vote early (a vote taken at a meeting). None if someone else closed it."""
+    now = now or timezone.now()
+    if actor is not None:
+        _require(actor, vote.village, "talks.open_vote")
+        if now <= vote.opens_at:
+            raise TalksError(_("This vote has not opened yet."), code="not_open")
+    with transaction.atomic():
+        won = _claim_close([vote.pk], now, early=actor is not None)
+        if not won:
+            return None
+        closed = _publish(won, now)[0]
+        if actor is not None:
+            audit.record(actor=actor, action="vote.close", obj=closed, village=closed.village)
+    return closed
+
+
+def votes_close_due(*, now=None, batch: int = 2000) -> int:
+    """The beat job: close every vote whose time is up. Safe to run twice or on two workers at
+    once (each vote is won by exactly one closer); returns how many this run closed."""
+    now = now or timezone.now()
+    closed = 0
+    last = 0
+    while True:
+        ids = list(
+            Vote.objects.filter(closed_at__isnull=True, closes_at__lte=now, pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return closed
+        last = ids[-1]
+        with transaction.atomic():
+            won = _claim_close(ids, now, early=False)
+            if won:
+                _publish(won, now)
+        closed += len(won)
+
+
+@transaction.atomic
+def vote_adopt(*, vote_id: int):
+    """Write a passed vote's rule change into the village rules, once (safe to run twice)."""
+    from points import services as points_services
+    from points.models import Rule
+
+    now = timezone.now()
+    claimed = (
+        Vote.objects.filter(
+            pk=vote_id, passed=True, adopted_at__isnull=True, closed_at__isnull=False
+        )
+        .exclude(adoption="")
+        .update(adopted_at=now)
+    )
+    if claimed != 1:
+        return None
+    vote = Vote.objects.select_related("topic", "village", "created_by").get(pk=vote_id)
+    topic, data = vote.topic, dict(vote.adoption_data)
+    note = gettext("Adopted by vote on topic %(n)d") % {"n": topic.pk}
+    if vote.adoption == Vote.Adoption.CHANGE_RULE:
+        rule = Rule.objects.get(village=vote.village, pk=vote.adoption_rule_id)
+        points_services.rule_update(
+            actor=vote.created_by, rule=rule, note=note, adopted_by_topic=topic, **data
+        )
+    else:
+        rule = points_services.rule_create(
+            actor=vote.created_by,
+            village=vote.village,
+            category=data["category"],
+            text=data["text"],
+            points=data.get("points", 0),
+            note=note,
+            adopted_by_topic=topic,
+        )
+        Vote.objects.filter(pk=vote.pk).update(adoption_rule_id=rule.pk)
+    _event(
+        topic, Event.Kind.RULE_ADOPTED, detail=rule.text, data={"rule": rule.pk, "vote": vote.pk}
+    )
+    return rule
+
+
+# --- handle --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_assign(*, actor, topic: Topic, title: str, assignees, due_date=None) -> Task:
+    village = topic.village
+    _require(actor, village, "talks.handle")
+    title = _clean_text(title, field="title", max_length=200)
+    assignees = list({u.pk: u for u in assignees}.values())
+    if not assignees:
+        raise TalksError({"assignees": _("Choose at least one cadre.")}, code="invalid")
+    cadres = set(_cadre_ids(village))
+    if any(u.pk not in cadres for u in assignees):
+        raise TalksError({"assignees": _("Tasks go to cadres of this village.")}, code="invalid")
+    topic = _locked(topic)
+    _move(topic, "assign")
+    task = Task.objects.create(
+        village=village, topic=topic, title=title, due_date=due_date, created_by=actor
+    )
+    TaskAssignment.objects.bulk_create(
+        [TaskAssignment(village=village, task=task, user=u) for u in assignees]
+    )
+    names = ", ".join(str(u) for u in assignees)
+    _event(
+        topic,
+        Event.Kind.TASK_ASSIGNED,
+        actor=actor,
+        detail=f"{title} → {names}",
+        data={"task": task.pk, "due": due_date.isoformat() if due_date else None},
+    )
+    audit.record(
+        actor=actor, action="task.assign", obj=task, village=village, changes={"to": names}
+    )
+    notify(
+        users=assignees,
+        village_id=village.pk,
+        kind=Notification.Kind.TASK_ASSIGNED,
+        text=gettext("Task for you: %(task)s (%(title)s)") % {"task": title, "title": topic.title},
+        url=_topic_url(topic),
+    )
+    notify(
+        users=[topic.author_id],
+        village_id=village.pk,
+        kind=Notification.Kind.STATUS,
+        text=gettext("“%(title)s” is being handled.") % {"title": topic.title},
+        url=_topic_url(topic),
+        exclude=actor,
+    )
+    return task
+
+
+@transaction.atomic
+def progress_add(*, actor, task: Task, text: str, photos=()) -> ProgressNote:
+    topic = task.topic
+    _require(actor, topic.village, "talks.handle")
+    text = _clean_text(text, field="text", max_length=TEXT_MAX)
+    if task.done_at is not None:
+        raise TalksError(_("This task is done."), code="illegal_transition")
+    topic = _locked(topic)
+    _move(topic, "progress")
+    note = ProgressNote.objects.create(
+        village_id=topic.village_id, task=task, author=actor, text=text
+    )
+    _save_photos(photos, topic=topic, progress=note)
+    _event(topic, Event.Kind.PROGRESS, actor=actor, detail=text, data={"task": task.pk})
+    return note
+
+
+@transaction.atomic
+def task_done(*, actor, task: Task) -> Task:
+    topic = task.topic
+    _require(actor, topic.village, "talks.handle")
+    if not states.allowed("progress", topic.status):
+        raise TalksError(_("This matter is not being handled."), code="illegal_transition")
+    now = timezone.now()
+    if (
+        Task.objects.filter(pk=task.pk, done_at__isnull=True).update(done_at=now, done_by=actor)
+        != 1
+    ):
+        raise TalksError(_("This task is already done."), code="already_done")
+    task.done_at, task.done_by = now, actor
+    _event(topic, Event.Kind.TASK_DONE, actor=actor, detail=task.title, data={"task": task.pk})
+    return task
+
+
+@transaction.atomic
+def topic_mark_handled(*, actor, topic: Topic, note: str = "") -> Topic:
+    _require(actor, topic.village, "talks.handle")
+    note = _clean_text(note, field="note", max_length=REASON_MAX, required=False)
+    topic = _locked(topic)
+    if Task.objects.filter(topic=topic, done_at__isnull=True).exists():
+        raise TalksError(_("Some tasks are not done yet."), code="tasks_open")
+    _move(topic, "handled", handled_at=timezone.now(), status_reason=note)
+    _event(topic, Event.Kind.HANDLED, actor=actor, detail=note)
+    audit.record(actor=actor, action="topic.handled", obj=topic)
+    notify(
+        users=[topic.author_id],
+        village_id=topic.village_id,
+        kind=Notification.Kind.STATUS,
+        text=gettext("“%(title)s” has been handled. Please rate it.") % {"title": topic.title},
+        url=_topic_url(topic),
+        exclude=actor,
+    )
+    return topic
+
+
+# --- evaluate and end ----------------------------------------------------------------------
+
+
+def may_rate(user, topic: Topic) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.pk == topic.author_id:
+        return True
+    return settings_for(topic.village).others_may_rate and "talks.rate" in village_perms(
+        user, topic.village
+    )
+
+
+@transaction.atomic
+def topic_rate(*, actor, topic: Topic, stars: int, comment: str = "") -> Rating:
+    if actor.pk != topic.author_id:
+        _require(actor, topic.village, "talks.rate")
+        if not settings_for(topic.village).others_may_rate:
+            raise TalksError(
+                _("In this village only the villager who raised the matter rates it."),
+                code="forbidden",
+            )
+    try:
+        stars = int(stars)
+    except (TypeError, ValueError):
+        stars = 0
+    if not 1 <= stars <= 5:
+        raise TalksError({"stars": _("Choose one to five stars.")}, code="invalid")
+    comment = _clean_text(comment, field="comment", max_length=COMMENT_MAX, required=False)
+    topic = _locked(topic)
+    _move(topic, "rate")
+    try:
+        with transaction.atomic():
+            rating = Rating.objects.create(
+                village_id=topic.village_id, topic=topic, user=actor, stars=stars, comment=comment
+            )
+    except IntegrityError:
+        raise TalksError(_("You have already rated this matter."), code="duplicate") from None
+    Topic.objects.filter(pk=topic.pk).update(
+        rating_count=F("rating_count") + 1, rating_sum=F("rating_sum") + stars
+    )
+    _event(topic, Event.Kind.RATED, actor=actor, detail=comment, data={"stars": stars})
+    return rating
+
+
+def _end(*, actor, topic: Topic, action: str, kind: str, reason: str = "", **fields) -> Topic:
+    topic = _locked(topic)
+    _move(topic, action, closed_at=timezone.now(), status_reason=reason, **fields)
+    _event(topic, kind, actor=actor, detail=reason)
+    audit.record(actor=actor, action=f"topic.{action}", obj=topic, changes={"reason": reason})
+    notify(
+        users=[topic.author_id],
+        village_id=topic.village_id,
+        kind=Notification.Kind.STATUS,
+        text=gettext("“%(title)s”: %(status)s")
+        % {"title": topic.title, "status": topic.get_status_display()},
+        url=_topic_url(topic),
+        exclude=actor,
+    )
+    return topic
+
+
+@transaction.atomic
+def topic_close(*, actor, topic: Topic) -> Topic:
+    _require(actor, topic.village, "talks.handle")
+    return _end(actor=actor, topic=topic, action="close", kind=Event.Kind.CLOSED)
+
+
+@transaction.atomic
+def topic_decline(*, actor, topic: Topic, reason: str) -> Topic:
+    _require(actor, topic.village, "talks.handle")
+    reason = _clean_text(reason, field="reason", max_length=REASON_MAX)
+    return _end(actor=actor, topic=topic, action="decline", kind=Event.Kind.DECLINED, reason=reason)
+
+
+@transaction.atomic
+def topic_withdraw(*, actor, topic: Topic) -> Topic:
+    if actor.pk != topic.author_id:
+        raise TalksError(_("Only the villager who raised it may withdraw it."), code="forbidden")
+    return _end(actor=actor, topic=topic, action="withdraw", kind=Event.Kind.WITHDRAWN)
+
+
+@transaction.atomic
+def topic_merge(*, actor, topic: Topic, into: Topic) -> Topic:
+    _require(actor, topic.village, "talks.handle")
+    if into.village_id != topic.village_id or into.pk == topic.pk:
+        raise TalksError({"into": _("Choose another matter of this village.")}, code="invalid")
+    if into.status == S.MERGED:
+        raise TalksError({"into": _("That matter is itself a duplicate.")}, code="invalid")
+    reason = gettext("Duplicate of #%(n)d %(title)s") % {"n": into.pk, "title": into.title}
+    return _end(
+        actor=actor,
+        topic=topic,
+        action="merge",
+        kind=Event.Kind.MERGED,
+        reason=reason[:REASON_MAX],
+        duplicate_of=into,
+    )
+
+
+# --- inbox ---------------------------------------------------------------------------------
+
+
+def notifications_mark_read(*, user, village, ids=None) -> int:
+    rows = Notification.objects.filter(user=user, village=village, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows.update(read_at=timezone.now())
+
+
+def notification_sms(*, notification_id: int) -> bool:
+    """Text one notification once (a conditional UPDATE claims it)."""
+    from villageaffairs.sms import send_sms
+
+    with transaction.atomic():
+        claimed = Notification.objects.filter(pk=notification_id, sms_sent_at__isnull=True).update(
+            sms_sent_at=timezone.now()
+        )
+        if claimed != 1:
+            return False
+        note = Notification.objects.select_related("user", "village").get(pk=notification_id)
+        phone = note.user.phone or (
+            Resident.objects.filter(user=note.user)
+            .exclude(phone="")
+            .values_list("phone", flat=True)
+            .first()
+        )
+    if not phone:
+        return False
+    send_sms(phone, f"【{note.village.name}】{note.text}")
+    return True

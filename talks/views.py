@@ -1,0 +1,332 @@
+"""Pages of the talks app. Thin: reads from selectors, writes through services. A refused
+write re-renders the page with what was typed and the error (status 400)."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from talks import forms, selectors, services
+from talks.models import Comment, Notification, Task, Topic, Vote
+from talks.services import TalksError
+from villageaffairs.tenancy import village_view
+
+
+def _topic(request, pk) -> Topic:
+    topic = selectors.topic(request.village, pk)
+    if topic is None:
+        raise Http404("No such topic.")
+    return topic
+
+
+def _apply_errors(form, exc: TalksError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _reply_to(request) -> dict:
+    reply = request.GET.get("reply", "")
+    return {"parent": int(reply)} if reply.isdigit() else {}
+
+
+def _detail(request, topic, status=200, **bound):
+    context = selectors.topic_page(topic, request.user, page=request.GET.get("page"))
+    perms = request.village_perms
+    context.update(
+        reply_form=bound.get("reply_form") or forms.ReplyForm(),
+        comment_form=bound.get("comment_form") or forms.CommentForm(initial=_reply_to(request)),
+        rating_form=bound.get("rating_form") or forms.RatingForm(),
+        progress_form=forms.ProgressForm(),
+        manage_form=bound.get("manage_form") or forms.ManageForm(),
+        may_rate=topic.status == Topic.Status.HANDLED
+        and context["my_rating"] is None
+        and services.may_rate(request.user, topic),
+        is_author=request.user.is_authenticated and request.user.pk == topic.author_id,
+        perms=perms,
+        Status=Topic.Status,
+    )
+    return render(request, "talks/detail.html", context, status=status)
+
+
+@village_view()
+@require_GET
+def topic_list(request, village_slug):
+    status = request.GET.get("status", "")
+    category = request.GET.get("category", "")
+    mine = request.user if request.GET.get("mine") and request.user.is_authenticated else None
+    context = {
+        "page": selectors.topics(
+            request.village,
+            status=status,
+            category=category,
+            mine=mine,
+            page=request.GET.get("page"),
+        ),
+        "status": status,
+        "category": category,
+        "mine": bool(mine),
+        "statuses": Topic.Status.choices,
+        "categories": Topic.Category.choices,
+        "record": selectors.cadre_record(request.village),
+    }
+    return render(request, "talks/list.html", context)
+
+
+@village_view("talks.speak")
+@require_http_methods(["GET", "POST"])
+def topic_new(request, village_slug):
+    form = forms.TopicForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            topic = services.topic_raise(
+                actor=request.user, village=request.village, **form.cleaned_data
+            )
+        except TalksError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Your matter has been raised. The village will reply."))
+            return redirect(topic)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "talks/new.html", {"form": form}, status=status)
+
+
+@village_view()
+@require_GET
+def topic_detail(request, village_slug, pk):
+    return _detail(request, _topic(request, pk))
+
+
+@village_view()
+@require_GET
+def topic_timeline(request, village_slug, pk):
+    topic = _topic(request, pk)
+    context = {"topic": topic, "page": selectors.timeline(topic, page=request.GET.get("page"))}
+    return render(request, "talks/timeline.html", context)
+
+
+def _write(request, topic, call, *, form=None, form_name=None, done=None):
+    """Run a service; on refusal show the page again with the message (and the form)."""
+    try:
+        call()
+    except TalksError as exc:
+        if form is not None:
+            _apply_errors(form, exc)
+            return _detail(request, topic, status=400, **{form_name: form})
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(topic)
+    if done:
+        messages.success(request, done)
+    return redirect(topic)
+
+
+@village_view("talks.reply")
+@require_POST
+def reply(request, village_slug, pk):
+    topic = _topic(request, pk)
+    form = forms.ReplyForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, topic, status=400, reply_form=form)
+    call = lambda: services.reply_post(actor=request.user, topic=topic, **form.cleaned_data)  # noqa: E731
+    return _write(request, topic, call, form=form, form_name="reply_form", done=_("Reply posted."))
+
+
+@village_view("talks.comment")
+@require_POST
+def comment(request, village_slug, pk):
+    topic = _topic(request, pk)
+    form = forms.CommentForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, topic, status=400, comment_form=form)
+    parent = None
+    if form.cleaned_data["parent"]:
+        parent = get_object_or_404(Comment, topic=topic, pk=form.cleaned_data["parent"])
+    text = form.cleaned_data["text"]
+    call = lambda: services.comment_post(actor=request.user, topic=topic, text=text, parent=parent)  # noqa: E731
+    return _write(request, topic, call, form=form, form_name="comment_form")
+
+
+@village_view("talks.comment")
+@require_POST
+def support(request, village_slug, pk):
+    topic = _topic(request, pk)
+    target = None
+    if request.POST.get("comment"):
+        target = get_object_or_404(Comment, topic=topic, pk=request.POST.get("comment"))
+    call = lambda: services.support_add(actor=request.user, topic=topic, comment=target)  # noqa: E731
+    return _write(request, topic, call)
+
+
+@village_view("talks.moderate")
+@require_POST
+def hide(request, village_slug, pk, comment_pk):
+    topic = _topic(request, pk)
+    target = get_object_or_404(Comment, topic=topic, pk=comment_pk)
+    form = forms.ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for hiding the comment."))
+        return redirect(topic)
+    call = lambda: services.comment_hide(actor=request.user, comment=target, **form.cleaned_data)  # noqa: E731
+    return _write(request, topic, call, done=_("The comment is hidden."))
+
+
+@village_view("talks.comment")
+@require_POST
+def report(request, village_slug, pk, comment_pk):
+    topic = _topic(request, pk)
+    target = get_object_or_404(Comment, topic=topic, pk=comment_pk)
+    form = forms.OptionalReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    call = lambda: services.comment_report(actor=request.user, comment=target, reason=reason)  # noqa: E731
+    return _write(request, topic, call, done=_("Thank you. A cadre will look at it."))
+
+
+@village_view("talks.open_vote")
+@require_http_methods(["GET", "POST"])
+def vote_new(request, village_slug, pk):
+    topic = _topic(request, pk)
+    form = forms.VoteForm(request.POST or None, village=request.village)
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        try:
+            services.vote_open(
+                actor=request.user,
+                topic=topic,
+                question=cd["question"],
+                options=form.option_list(),
+                electorate=cd["electorate"],
+                quorum=cd["quorum"],
+                threshold=cd["threshold"],
+                secret=cd["secret"],
+                live_results=cd["live_results"],
+                closes_at=cd["closes_at"],
+                adoption=cd.get("adoption") or "",
+                adoption_rule_id=cd.get("adoption_rule"),
+                adoption_data=form.adoption_data(),
+            )
+        except TalksError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The vote is open."))
+            return redirect(topic)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "talks/vote_new.html", {"topic": topic, "form": form}, status=status)
+
+
+@village_view("talks.vote")
+@require_POST
+def ballot(request, village_slug, pk, vote_pk):
+    topic = _topic(request, pk)
+    vote = get_object_or_404(Vote, village=request.village, topic=topic, pk=vote_pk)
+    choice = request.POST.get("choice")
+    call = lambda: services.ballot_cast(actor=request.user, vote=vote, choice=choice)  # noqa: E731
+    return _write(request, topic, call, done=_("Your ballot has been counted."))
+
+
+@village_view("talks.open_vote")
+@require_POST
+def vote_close(request, village_slug, pk, vote_pk):
+    topic = _topic(request, pk)
+    vote = get_object_or_404(Vote, village=request.village, topic=topic, pk=vote_pk)
+    call = lambda: services.vote_close(actor=request.user, vote=vote)  # noqa: E731
+    return _write(request, topic, call, done=_("The vote is closed."))
+
+
+@village_view("talks.handle")
+@require_http_methods(["GET", "POST"])
+def task_new(request, village_slug, pk):
+    topic = _topic(request, pk)
+    cadres = selectors.handling_cadres(request.village)
+    form = forms.TaskForm(request.POST or None, cadres=cadres)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.task_assign(actor=request.user, topic=topic, **form.cleaned_data)
+        except TalksError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The task is assigned."))
+            return redirect(topic)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "talks/task_new.html", {"topic": topic, "form": form}, status=status)
+
+
+@village_view("talks.handle")
+@require_POST
+def progress(request, village_slug, pk, task_pk):
+    topic = _topic(request, pk)
+    task = get_object_or_404(Task, village=request.village, topic=topic, pk=task_pk)
+    form = forms.ProgressForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect(topic)
+    call = lambda: services.progress_add(actor=request.user, task=task, **form.cleaned_data)  # noqa: E731
+    return _write(request, topic, call)
+
+
+@village_view("talks.handle")
+@require_POST
+def task_done(request, village_slug, pk, task_pk):
+    topic = _topic(request, pk)
+    task = get_object_or_404(Task, village=request.village, topic=topic, pk=task_pk)
+    call = lambda: services.task_done(actor=request.user, task=task)  # noqa: E731
+    return _write(request, topic, call)
+
+
+@village_view("talks.handle")
+@require_POST
+def manage(request, village_slug, pk):
+    topic = _topic(request, pk)
+    form = forms.ManageForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, topic, status=400, manage_form=form)
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+    user = request.user
+    if action == "handled":
+        call = lambda: services.topic_mark_handled(actor=user, topic=topic, note=reason)  # noqa: E731
+    elif action == "close":
+        call = lambda: services.topic_close(actor=user, topic=topic)  # noqa: E731
+    elif action == "decline":
+        call = lambda: services.topic_decline(actor=user, topic=topic, reason=reason)  # noqa: E731
+    else:
+        into = Topic.objects.filter(village=request.village, pk=form.cleaned_data["into"] or 0)
+        into = into.first()
+        if into is None:
+            form.add_error("into", _("No such matter in this village."))
+            return _detail(request, topic, status=400, manage_form=form)
+        call = lambda: services.topic_merge(actor=user, topic=topic, into=into)  # noqa: E731
+    return _write(request, topic, call, form=form, form_name="manage_form")
+
+
+@village_view("talks.speak")
+@require_POST
+def withdraw(request, village_slug, pk):
+    topic = _topic(request, pk)
+    call = lambda: services.topic_withdraw(actor=request.user, topic=topic)  # noqa: E731
+    return _write(request, topic, call)
+
+
+@village_view("village.member")
+@require_POST
+def rate(request, village_slug, pk):
+    topic = _topic(request, pk)
+    form = forms.RatingForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, topic, status=400, rating_form=form)
+    call = lambda: services.topic_rate(actor=request.user, topic=topic, **form.cleaned_data)  # noqa: E731
+    return _write(request, topic, call, form=form, form_name="rating_form", done=_("Thank you."))
+
+
+@village_view("village.member")
+@require_http_methods(["GET", "POST"])
+def inbox(request, village_slug):
+    if request.method == "POST":
+        services.notifications_mark_read(user=request.user, village=request.village)
+        return redirect("talks:inbox", village_slug=request.village.slug)
+    page = selectors.inbox(request.user, request.village, page=request.GET.get("page"))
+    return render(request, "talks/inbox.html", {"page": page, "Kind": Notification.Kind})

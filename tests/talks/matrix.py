@@ -1,0 +1,119 @@
+"""The talks pages in the URL × role permission matrix."""
+
+from django.urls import reverse
+
+from talks.models import Comment, Notification, Task, Topic
+from tests.matrix import CADRES, MEMBERS, PUBLIC, Case, expect
+from tests.talks.factories import TopicFactory, VoteFactory
+
+# POST-only pages asked with GET: allowed roles get 405, the others what the flag says.
+MEMBERS_POST = expect(
+    anonymous=302,
+    villager_elsewhere=404,
+    cadre_elsewhere=404,
+    villager_here=405,
+    cadre_here=405,
+    operator=405,
+)
+CADRES_POST = expect(
+    anonymous=302,
+    villager_here=404,
+    villager_elsewhere=404,
+    cadre_elsewhere=404,
+    cadre_here=405,
+    operator=405,
+)
+# A real POST that succeeds redirects back to the topic.
+MEMBERS_DONE = expect(
+    anonymous=302,
+    villager_elsewhere=404,
+    cadre_elsewhere=404,
+    villager_here=302,
+    cadre_here=302,
+    operator=302,
+)
+
+
+def _topic(p, **kwargs):
+    kwargs.setdefault("status", Topic.Status.DISCUSSING)
+    return TopicFactory(village=p.here, author=p.villager_here, **kwargs)
+
+
+def _url(name, p, *args, topic=None):
+    topic = topic or _topic(p)
+    return reverse(f"talks:{name}", args=[p.here.slug, topic.pk, *args])
+
+
+def _comment(p):
+    topic = _topic(p)
+    comment = Comment.objects.create(village=p.here, topic=topic, author=p.villager_here, text="好")
+    return topic, comment
+
+
+def _with_comment(name):
+    def build(p):
+        topic, comment = _comment(p)
+        return _url(name, p, comment.pk, topic=topic)
+
+    return build
+
+
+def _with_vote(name):
+    def build(p):
+        topic = _topic(p)
+        vote = VoteFactory(topic=topic, created_by=p.cadre_here)
+        return _url(name, p, vote.pk, topic=topic)
+
+    return build
+
+
+def _with_task(name):
+    def build(p):
+        topic = _topic(p, status=Topic.Status.HANDLING)
+        task = Task.objects.create(
+            village=p.here, topic=topic, title="修渠", created_by=p.cadre_here
+        )
+        return _url(name, p, task.pk, topic=topic)
+
+    return build
+
+
+def _inbox(p):
+    Notification.objects.create(user=p.villager_here, village=p.here, kind="reply", text="回复了")
+    return reverse("talks:inbox", args=[p.here.slug])
+
+
+CASES = [
+    Case("talks:list", lambda p: reverse("talks:list", args=[p.here.slug]), PUBLIC),
+    Case(
+        "talks:list",
+        lambda p: reverse("talks:list", args=[p.here.slug]) + "?mine=1&status=open",
+        PUBLIC,
+    ),
+    Case("talks:new", lambda p: reverse("talks:new", args=[p.here.slug]), MEMBERS),
+    Case("talks:detail", lambda p: _url("detail", p), PUBLIC),
+    Case("talks:timeline", lambda p: _url("timeline", p), PUBLIC),
+    Case("talks:reply", lambda p: _url("reply", p), CADRES_POST),
+    Case("talks:comment", lambda p: _url("comment", p), MEMBERS_POST),
+    Case(
+        "talks:comment",
+        lambda p: _url("comment", p),
+        MEMBERS_DONE,
+        method="post",
+        data={"text": "我也同意"},
+    ),
+    Case("talks:support", lambda p: _url("support", p), MEMBERS_POST),
+    Case("talks:support", lambda p: _url("support", p), MEMBERS_DONE, method="post"),
+    Case("talks:hide", _with_comment("hide"), CADRES_POST),
+    Case("talks:report", _with_comment("report"), MEMBERS_POST),
+    Case("talks:vote_new", lambda p: _url("vote_new", p), CADRES),
+    Case("talks:ballot", _with_vote("ballot"), MEMBERS_POST),
+    Case("talks:vote_close", _with_vote("vote_close"), CADRES_POST),
+    Case("talks:task_new", lambda p: _url("task_new", p), CADRES),
+    Case("talks:progress", _with_task("progress"), CADRES_POST),
+    Case("talks:task_done", _with_task("task_done"), CADRES_POST),
+    Case("talks:manage", lambda p: _url("manage", p), CADRES_POST),
+    Case("talks:withdraw", lambda p: _url("withdraw", p), MEMBERS_POST),
+    Case("talks:rate", lambda p: _url("rate", p), MEMBERS_POST),
+    Case("talks:inbox", _inbox, MEMBERS),
+]

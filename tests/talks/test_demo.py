@@ -1,0 +1,44 @@
+"""The talks demo: Xiqian's banquet vote (209 for, 1 against, passed, rule adopted, five stars)
+and Youyi's ditch (replied within hours, handled, rated). Running it twice adds nothing."""
+
+from django.core.management import call_command
+
+from talks.demo import BANQUET_TITLE, DITCH_TITLE
+from talks.models import Ballot, Event, Notification, Topic, Vote
+
+
+def _counts():
+    return tuple(m.objects.count() for m in (Topic, Vote, Ballot, Event, Notification))
+
+
+def test_the_demo_tells_both_stories_and_is_idempotent(db, client):
+    call_command("seed_demo", verbosity=0)
+    first = _counts()
+    call_command("seed_demo", verbosity=0)
+    assert _counts() == first
+
+    banquet = Topic.objects.get(village__slug="xiqian", title=BANQUET_TITLE)
+    vote = banquet.votes.get()
+    assert vote.counts[:2] == [209, 1] and vote.passed and vote.quorum_met
+    assert (vote.closes_at - vote.opens_at).days == 5
+    assert vote.adopted_at is not None
+    assert banquet.author.username == "xuexiaojun"
+    assert banquet.status == Topic.Status.CLOSED
+    assert banquet.rating_count == 1 and banquet.average_rating == 5
+    from points.models import Rule, RuleRevision
+
+    rule = Rule.objects.get(village__slug="xiqian", pk=vote.adoption_rule_id)
+    assert rule.text == "婚前不办酒席" and rule.points == 0
+    assert RuleRevision.objects.filter(rule=rule, note__contains=str(banquet.pk)).exists()
+
+    ditch = Topic.objects.get(village__slug="youyi", title=DITCH_TITLE)
+    assert ditch.status == Topic.Status.HANDLED and ditch.rating_count == 1
+    hours = (ditch.first_reply_at - ditch.created_at).total_seconds() / 3600
+    assert hours < 4
+    reply = ditch.replies.get()
+    assert reply.author.username == "shujun" and "灌溉期" in reply.text
+
+    page = client.get(banquet.get_absolute_url()).content.decode()
+    assert "209" in page and "婚前不办酒席" in page
+    home = client.get("/v/xiqian/").content.decode()
+    assert vote.question in home
