@@ -1,1 +1,429 @@
-"""Models of the loans app (filled in by its issue)."""
+"""Point loans: banks, branches and their staff, versioned rate policies, consent, lookups and
+loan applications."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from loans import rates
+
+
+class Bank(models.Model):
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    name_en = models.CharField(_("English name"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank")
+        verbose_name_plural = _("banks")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Branch(models.Model):
+    """A branch of a bank; it lends in the villages it serves."""
+
+    bank = models.ForeignKey(
+        Bank, verbose_name=_("bank"), on_delete=models.PROTECT, related_name="branches"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    name_en = models.CharField(_("English name"), max_length=120, blank=True)
+    villages = models.ManyToManyField(
+        "villageaffairs.Village",
+        verbose_name=_("villages served"),
+        blank=True,
+        related_name="bank_branches",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        ordering = ["bank", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "name"], name="branch_unique_name_in_bank")
+        ]
+
+    def __str__(self):
+        return f"{self.bank.name} {self.name}"
+
+
+class BranchRole(models.Model):
+    """A user's role at a bank branch (the bank's side of RoleAssignment)."""
+
+    class Role(models.TextChoices):
+        OFFICER = "officer", _("loan officer")
+        MANAGER = "manager", _("branch manager")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="branch_roles",
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="staff"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("branch role")
+        verbose_name_plural = _("branch roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "branch", "role"], name="branch_role_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.branch} · {self.get_role_display()}"
+
+
+class RatePolicy(models.Model):
+    """One version of a branch's lending terms, in force from its effective date until the next
+    version's. A version is never edited once created: a change is a new version, so a quote
+    can always say which terms it was computed from."""
+
+    class Mode(models.TextChoices):
+        PRO_RATA = rates.PRO_RATA, _("pro rata")
+        STEPS = rates.STEPS, _("whole 100-point steps")
+
+    class Rounding(models.TextChoices):
+        HALF_UP = "half_up", _("half up")
+        HALF_EVEN = "half_even", _("half to even")
+        DOWN = "down", _("down")
+        UP = "up", _("up")
+
+    STEP_CHOICES = [(Decimal("0.01"), "0.01"), (Decimal("0.001"), "0.001")]
+
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="policies"
+    )
+    version = models.PositiveIntegerField(_("version"))
+    effective_from = models.DateField(_("in force from"))
+    base_rate = models.DecimalField(
+        _("base annual rate (%)"), max_digits=5, decimal_places=2, help_text=_("e.g. 5.00")
+    )
+    reduction_per_100 = models.DecimalField(
+        _("reduction per 100 points (percentage points)"),
+        max_digits=5,
+        decimal_places=3,
+        help_text=_("e.g. 0.10"),
+    )
+    reduction_mode = models.CharField(
+        _("counting"), max_length=10, choices=Mode.choices, default=Mode.PRO_RATA
+    )
+    rounding_step = models.DecimalField(
+        _("round to (percentage points)"),
+        max_digits=4,
+        decimal_places=3,
+        choices=STEP_CHOICES,
+        default=Decimal("0.01"),
+    )
+    rounding_mode = models.CharField(
+        _("rounding"), max_length=10, choices=Rounding.choices, default=Rounding.HALF_UP
+    )
+    max_reduction = models.DecimalField(
+        _("maximum reduction (percentage points)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    floor_rate = models.DecimalField(_("floor rate (%)"), max_digits=5, decimal_places=2)
+    min_score = models.IntegerField(_("minimum score"), default=0)
+    min_star_level = models.PositiveSmallIntegerField(_("minimum star level"), default=0)
+    deduction_months = models.PositiveSmallIntegerField(
+        _("no deductions in the last N months"),
+        default=0,
+        help_text=_("0: recent deductions do not matter."),
+    )
+    deduction_rules = models.ManyToManyField(
+        "points.Rule",
+        verbose_name=_("deductions under these rules"),
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: a deduction under any rule counts."),
+    )
+    min_term_months = models.PositiveSmallIntegerField(_("shortest term (months)"), default=1)
+    max_term_months = models.PositiveSmallIntegerField(_("longest term (months)"), default=36)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rate policy")
+        verbose_name_plural = _("rate policies")
+        ordering = ["branch", "-effective_from", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "version"], name="policy_unique_version"),
+            models.CheckConstraint(
+                condition=Q(floor_rate__lte=F("base_rate")), name="policy_floor_not_above_base"
+            ),
+            models.CheckConstraint(
+                condition=Q(base_rate__gt=0) & Q(floor_rate__gte=0) & Q(reduction_per_100__gte=0),
+                name="policy_rates_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_term_months__gte=1) & Q(min_term_months__lte=F("max_term_months")),
+                name="policy_term_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["branch", "-effective_from", "-version"], name="policy_in_force")
+        ]
+
+    def __str__(self):
+        return f"{self.branch} v{self.version}"
+
+    def quote(self, score: int) -> rates.RateQuote:
+        return rates.rate_for(self, score)
+
+
+class StarTier(models.Model):
+    """The credit line a star level opens under one policy version."""
+
+    policy = models.ForeignKey(
+        RatePolicy, verbose_name=_("rate policy"), on_delete=models.CASCADE, related_name="tiers"
+    )
+    star_level = models.PositiveSmallIntegerField(_("star level"))
+    credit_limit = models.DecimalField(_("credit limit (yuan)"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("star tier")
+        verbose_name_plural = _("star tiers")
+        ordering = ["policy", "star_level"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "star_level"], name="tier_unique_star"),
+            models.CheckConstraint(
+                condition=Q(star_level__lte=5) & Q(credit_limit__gt=0), name="tier_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"★{self.star_level}: {self.credit_limit}"
+
+
+class Consent(models.Model):
+    """The household head lets a branch see the full credit profile, until revoked."""
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    household = models.ForeignKey(
+        "villageaffairs.Household",
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="credit_consents",
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="consents"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField(_("granted"), default=timezone.now)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-granted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "branch"],
+                condition=Q(revoked_at__isnull=True),
+                name="consent_one_active",
+            )
+        ]
+        indexes = [models.Index(fields=["village", "household"], name="consent_village_household")]
+
+    def __str__(self):
+        return f"{self.household} → {self.branch}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Lookup(models.Model):
+    """One look at a household's credit by bank staff. Append-only; the household sees it."""
+
+    class Purpose(models.TextChoices):
+        APPLICATION = "application", _("loan application")
+        ENQUIRY = "enquiry", _("enquiry by the household")
+        REVIEW = "review", _("review of an existing loan")
+        VISIT = "visit", _("visit to the village")
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    household = models.ForeignKey(
+        "villageaffairs.Household",
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="credit_lookups",
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="lookups"
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    full_profile = models.BooleanField(_("full profile shown"))
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("credit lookup")
+        verbose_name_plural = _("credit lookups")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["village", "household", "-created_at"], name="lookup_household"),
+            models.Index(fields=["branch", "-created_at"], name="lookup_branch_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.officer} → {self.household}"
+
+
+class Application(models.Model):
+    """A loan application with the quote frozen when it was made."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        APPROVED = "approved", _("approved")
+        DECLINED = "declined", _("declined")
+        DISBURSED = "disbursed", _("disbursed")
+
+    village = models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    household = models.ForeignKey(
+        "villageaffairs.Household",
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="loan_applications",
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="applications"
+    )
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    term_months = models.PositiveSmallIntegerField(_("term (months)"))
+    purpose = models.CharField(_("purpose of the loan"), max_length=300)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.SUBMITTED
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    acted_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("on behalf of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The quote, frozen: later points or a new policy version do not change this application.
+    policy = models.ForeignKey(
+        RatePolicy, verbose_name=_("rate policy"), on_delete=models.PROTECT, related_name="+"
+    )
+    policy_version = models.PositiveIntegerField(_("policy version"))
+    score = models.IntegerField(_("score"))
+    star_level = models.PositiveSmallIntegerField(_("star level"))
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    rate = models.DecimalField(_("annual rate (%)"), max_digits=5, decimal_places=3)
+    credit_limit = models.DecimalField(_("credit limit (yuan)"), max_digits=12, decimal_places=2)
+    working = models.CharField(_("working"), max_length=200)
+    created_at = models.DateTimeField(_("applied"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    approved_amount = models.DecimalField(
+        _("approved amount (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    decline_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    disbursed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("disbursed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    disbursed_at = models.DateTimeField(_("disbursed"), null=True, blank=True)
+    # The state the household was last told about by SMS (so a retried task sends once).
+    notified_state = models.CharField(max_length=10, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("loan application")
+        verbose_name_plural = _("loan applications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) & Q(amount__lte=F("credit_limit")),
+                name="application_amount_within_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True)
+                | (Q(approved_amount__gt=0) & Q(approved_amount__lte=F("credit_limit"))),
+                name="application_approved_within_limit",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["village", "household", "-created_at"], name="app_household"),
+            models.Index(fields=["branch", "state", "-created_at"], name="app_branch_state"),
+        ]
+
+    def __str__(self):
+        return f"{self.household} · {self.amount} · {self.get_state_display()}"
+
+    def schedule(self) -> rates.Schedule:
+        return rates.repayment_schedule(
+            self.approved_amount or self.amount, self.rate, self.term_months
+        )

@@ -52,12 +52,18 @@ class People:
     cadre_here: object
     cadre_elsewhere: object
     operator: object
+    officer_serving: object = None  # loan officer of a bank branch that serves ``here``
+    officer_other: object = None  # loan officer of a branch that does not
 
 
 @pytest.fixture
 def people(db):
     here = VillageFactory(name="友谊村", name_en="Youyi Village", slug="youyi")
     elsewhere = VillageFactory(name="西前村", name_en="Xiqian Village", slug="xiqian")
+    from tests.loans.factories import BranchFactory, officer
+
+    serving = BranchFactory(name="三水支行", villages=[here])
+    other = BranchFactory(bank=serving.bank, name="樊村支行", villages=[elsewhere])
     return People(
         here=here,
         elsewhere=elsewhere,
@@ -66,6 +72,8 @@ def people(db):
         cadre_here=member(here, Role.CADRE, username="cadre_here"),
         cadre_elsewhere=member(elsewhere, Role.CADRE, username="cadre_elsewhere"),
         operator=UserFactory(username="operator", is_staff=True, is_superuser=True),
+        officer_serving=officer(serving, username="officer_serving"),
+        officer_other=officer(other, username="officer_other"),
     )
 
 

@@ -16,21 +16,46 @@ ROLES = (
     "cadre_here",
     "cadre_elsewhere",
     "operator",
+    "officer_serving",  # bank loan officer of a branch serving the village
+    "officer_other",  # bank loan officer of a branch that does not
 )
 
 
+BANK_ROLES = ("officer_serving", "officer_other")
+
+
 def expect(**overrides) -> dict[str, int]:
-    """Public by default; override roles by name."""
+    """Public by default; override roles by name.
+
+    Bank officers are not villagers: on a page closed to anonymous visitors they get 404
+    unless a case says otherwise (bank pages do, in tests/loans/matrix.py).
+    """
     statuses = dict.fromkeys(ROLES, 200)
+    if overrides.get("anonymous", 200) != 200:
+        statuses.update(dict.fromkeys(BANK_ROLES, 404))
     statuses.update(overrides)
     return statuses
 
 
 PUBLIC = expect()
 # Private to the village's members: outsiders get 404, anonymous viewers are sent to sign in.
-MEMBERS = expect(anonymous=302, villager_elsewhere=404, cadre_elsewhere=404)
+# Bank officers are not villagers: village-private pages are closed to them too.
+MEMBERS = expect(
+    anonymous=302,
+    villager_elsewhere=404,
+    cadre_elsewhere=404,
+    officer_serving=404,
+    officer_other=404,
+)
 # Private to the village's cadres.
-CADRES = expect(anonymous=302, villager_here=404, villager_elsewhere=404, cadre_elsewhere=404)
+CADRES = expect(
+    anonymous=302,
+    villager_here=404,
+    villager_elsewhere=404,
+    cadre_elsewhere=404,
+    officer_serving=404,
+    officer_other=404,
+)
 
 
 @dataclass

@@ -1,0 +1,127 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from loans.models import Lookup, RatePolicy
+
+AMOUNT_ERRORS = {
+    "invalid": _("Enter the amount in yuan as a number, e.g. 300000."),
+    "required": _("Enter the amount in yuan."),
+    "max_decimal_places": _("The amount can have at most two decimals (fen)."),
+    "max_digits": _("The amount is too large."),
+    "max_whole_digits": _("The amount is too large."),
+}
+
+
+class LookupForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name, house number, phone or sign code"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    purpose = forms.ChoiceField(label=_("Purpose of the lookup"), choices=Lookup.Purpose.choices)
+
+
+class PurposeForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Purpose of the lookup"), choices=Lookup.Purpose.choices)
+
+
+class ApplicationForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        error_messages=AMOUNT_ERRORS,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    term_months = forms.IntegerField(
+        label=_("Term (months)"),
+        error_messages={"invalid": _("Enter the term as a whole number of months.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    purpose = forms.CharField(label=_("What is the loan for?"), max_length=300)
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount <= 0:
+            raise forms.ValidationError(_("The amount must be more than zero."))
+        return amount
+
+
+class HouseholdApplicationForm(ApplicationForm):
+    branch = forms.TypedChoiceField(label=_("Bank branch"), coerce=int)
+
+    field_order = ["branch", "amount", "term_months", "purpose"]
+
+    def __init__(self, *args, branches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].choices = [(b.pk, str(b)) for b in branches]
+
+
+class DecisionForm(forms.Form):
+    ACTIONS = [
+        ("approve", _("Approve")),
+        ("decline", _("Decline")),
+        ("disburse", _("Mark as disbursed")),
+    ]
+    action = forms.ChoiceField(choices=ACTIONS)
+    amount = forms.DecimalField(
+        label=_("Approved amount (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        error_messages=AMOUNT_ERRORS,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    reason = forms.CharField(label=_("Reason for declining"), max_length=300, required=False)
+
+
+class PolicyForm(forms.ModelForm):
+    """A new version of the branch's terms, with a credit limit per star level."""
+
+    class Meta:
+        model = RatePolicy
+        fields = [
+            "effective_from",
+            "base_rate",
+            "reduction_per_100",
+            "reduction_mode",
+            "max_reduction",
+            "floor_rate",
+            "rounding_step",
+            "rounding_mode",
+            "min_score",
+            "min_star_level",
+            "deduction_months",
+            "min_term_months",
+            "max_term_months",
+            "note",
+        ]
+        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["effective_from"].initial = timezone.localdate()
+        for star in range(1, 6):
+            self.fields[f"limit_{star}"] = forms.DecimalField(
+                label=_("Credit limit at %(star)s stars (yuan)") % {"star": star},
+                max_digits=12,
+                decimal_places=2,
+                min_value=Decimal("0.01"),
+                required=False,
+                error_messages=AMOUNT_ERRORS,
+            )
+
+    def _post_clean(self):
+        # The service validates and creates; the model's own full_clean would only repeat it.
+        pass
+
+    def tiers(self) -> dict[int, Decimal]:
+        return {
+            star: self.cleaned_data[f"limit_{star}"]
+            for star in range(1, 6)
+            if self.cleaned_data.get(f"limit_{star}") is not None
+        }

@@ -1,0 +1,400 @@
+"""Writes of the loans app: keyword-only, one transaction each, audited."""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loans import selectors
+from loans.models import Application, Branch, BranchRole, Consent, Lookup, RatePolicy, StarTier
+from villageaffairs import audit
+from villageaffairs.models import Household
+
+FEN = Decimal("0.01")
+
+
+class LoanError(ValidationError):
+    """Bad input or a rule of lending broken; ``field`` names the form field it belongs to."""
+
+    def __init__(self, message, code=None, field=None):
+        super().__init__(message, code=code)
+        self.field = field
+
+
+# --- rate policies -------------------------------------------------------------------------
+
+
+def _decimal(value, name: str, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise LoanError(_("%(name)s must be a number.") % {"name": name}, "number", field) from None
+    if not number.is_finite():
+        raise LoanError(_("%(name)s must be a number.") % {"name": name}, "number", field)
+    return number
+
+
+def validate_policy(values: dict) -> None:
+    """Refuse terms a bank could not mean: a floor above the base, negative rates, an empty
+    or inverted term range, star tiers out of range. Raises LoanError on the first problem."""
+    base = _decimal(values["base_rate"], _("The base rate"), "base_rate")
+    floor = _decimal(values["floor_rate"], _("The floor rate"), "floor_rate")
+    per = _decimal(values["reduction_per_100"], _("The reduction"), "reduction_per_100")
+    if base <= 0 or base >= 100:
+        raise LoanError(_("The base rate must be above 0% and below 100%."), "base", "base_rate")
+    if floor < 0:
+        raise LoanError(_("The floor rate cannot be negative."), "floor", "floor_rate")
+    if floor > base:
+        raise LoanError(
+            _("The floor rate (%(floor)s%%) cannot be above the base rate (%(base)s%%).")
+            % {"floor": floor, "base": base},
+            "floor_above_base",
+            "floor_rate",
+        )
+    if per < 0:
+        raise LoanError(_("The reduction cannot be negative."), "reduction", "reduction_per_100")
+    cap = values.get("max_reduction")
+    if cap is not None and _decimal(cap, _("The maximum reduction"), "max_reduction") < 0:
+        raise LoanError(_("The maximum reduction cannot be negative."), "cap", "max_reduction")
+    low, high = int(values.get("min_term_months", 1)), int(values.get("max_term_months", 36))
+    if low < 1 or high < low or high > 360:
+        raise LoanError(
+            _("The term range must run from at least 1 month up to at most 360 months."),
+            "term_range",
+            "max_term_months",
+        )
+    for star, limit in (values.get("tiers") or {}).items():
+        if not 0 <= int(star) <= 5:
+            raise LoanError(_("Star levels run from 0 to 5."), "tier_star", None)
+        if _decimal(limit, _("A credit limit"), None) <= 0:
+            raise LoanError(_("A credit limit must be above zero."), "tier_limit", None)
+
+
+@transaction.atomic
+def policy_create(
+    *,
+    actor,
+    branch: Branch,
+    effective_from: date,
+    base_rate,
+    reduction_per_100,
+    floor_rate,
+    tiers: dict[int, Decimal],
+    reduction_mode: str = RatePolicy.Mode.PRO_RATA,
+    max_reduction=None,
+    rounding_step=Decimal("0.01"),
+    rounding_mode: str = RatePolicy.Rounding.HALF_UP,
+    min_score: int = 0,
+    min_star_level: int = 0,
+    deduction_months: int = 0,
+    deduction_rules=(),
+    min_term_months: int = 1,
+    max_term_months: int = 36,
+    note: str = "",
+) -> RatePolicy:
+    """A new version of the branch's terms. Earlier versions stay as they were."""
+    values = {
+        "base_rate": base_rate,
+        "floor_rate": floor_rate,
+        "reduction_per_100": reduction_per_100,
+        "max_reduction": max_reduction,
+        "min_term_months": min_term_months,
+        "max_term_months": max_term_months,
+        "tiers": tiers,
+    }
+    validate_policy(values)
+    Branch.objects.select_for_update().filter(pk=branch.pk).first()  # versions in order
+    latest = RatePolicy.objects.filter(branch=branch).aggregate(v=Max("version"))["v"] or 0
+    policy = RatePolicy.objects.create(
+        branch=branch,
+        version=latest + 1,
+        effective_from=effective_from,
+        base_rate=Decimal(str(base_rate)),
+        reduction_per_100=Decimal(str(reduction_per_100)),
+        reduction_mode=reduction_mode,
+        max_reduction=None if max_reduction is None else Decimal(str(max_reduction)),
+        rounding_step=Decimal(str(rounding_step)),
+        rounding_mode=rounding_mode,
+        floor_rate=Decimal(str(floor_rate)),
+        min_score=min_score,
+        min_star_level=min_star_level,
+        deduction_months=deduction_months,
+        min_term_months=min_term_months,
+        max_term_months=max_term_months,
+        note=note,
+        created_by=actor,
+    )
+    if deduction_rules:
+        policy.deduction_rules.set(deduction_rules)
+    StarTier.objects.bulk_create(
+        StarTier(policy=policy, star_level=int(s), credit_limit=Decimal(str(limit)))
+        for s, limit in sorted(tiers.items())
+    )
+    audit.record(
+        actor=actor,
+        action="loans.policy.create",
+        obj=policy,
+        changes={k: v for k, v in values.items() if k != "tiers"}
+        | {"version": policy.version, "effective_from": effective_from},
+    )
+    return policy
+
+
+# --- consent -------------------------------------------------------------------------------
+
+
+def _head_check(actor, household: Household) -> None:
+    if household.head_id is None or household.head.user_id != actor.pk:
+        raise LoanError(_("Only the head of the household can do this."), "not_head")
+
+
+def _serves(branch: Branch, household: Household) -> None:
+    if not branch.villages.filter(pk=household.village_id).exists():
+        raise LoanError(_("This branch does not serve your village."), "not_served")
+
+
+@transaction.atomic
+def consent_grant(*, actor, household: Household, branch: Branch) -> Consent:
+    """The head lets the branch see the full credit profile. Granting twice keeps one."""
+    _head_check(actor, household)
+    _serves(branch, household)
+    Household.objects.select_for_update().filter(pk=household.pk).first()
+    existing = selectors.consent_of(branch.pk, household)
+    if existing is not None:
+        return existing
+    consent = Consent.objects.create(
+        village_id=household.village_id, household=household, branch=branch, granted_by=actor
+    )
+    audit.record(
+        actor=actor,
+        action="loans.consent.grant",
+        obj=consent,
+        village=household.village,
+        changes={"branch": branch.pk},
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_revoke(*, actor, household: Household, branch: Branch) -> int:
+    """The head withdraws the consent; returns how many active consents ended (0 or 1)."""
+    _head_check(actor, household)
+    ended = Consent.objects.filter(
+        village_id=household.village_id,
+        household=household,
+        branch=branch,
+        revoked_at__isnull=True,
+    ).update(revoked_at=timezone.now(), revoked_by=actor)
+    if ended:
+        audit.record(
+            actor=actor,
+            action="loans.consent.revoke",
+            obj=household,
+            changes={"branch": branch.pk},
+        )
+    return ended
+
+
+# --- lookups -------------------------------------------------------------------------------
+
+
+def lookup_record(
+    *, officer, branch: Branch, household: Household, purpose: str, full_profile: bool
+) -> Lookup:
+    """Log one look at a household's credit. Callers have checked the branch serves it."""
+    if purpose not in Lookup.Purpose.values:
+        raise LoanError(_("Choose the purpose of this lookup."), "purpose", "purpose")
+    return Lookup.objects.create(
+        village_id=household.village_id,
+        household=household,
+        branch=branch,
+        officer=officer,
+        purpose=purpose,
+        full_profile=full_profile,
+    )
+
+
+# --- applications --------------------------------------------------------------------------
+
+
+def _is_staff(actor, branch: Branch) -> bool:
+    return BranchRole.objects.filter(user=actor, branch=branch).exists()
+
+
+def _amount(value) -> Decimal:
+    amount = _decimal(value, _("The amount"), "amount")
+    if amount <= 0:
+        raise LoanError(_("The amount must be more than zero."), "amount_not_positive", "amount")
+    if amount != amount.quantize(FEN):
+        raise LoanError(_("The amount can have at most two decimals (fen)."), "fen", "amount")
+    return amount.quantize(FEN)
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    actor,
+    branch: Branch,
+    household: Household,
+    amount,
+    term_months,
+    purpose: str,
+) -> Application:
+    """The head applies, or an officer of the branch enters an application for the household
+    (only with the household's consent). The quote is frozen into the application."""
+    _serves(branch, household)
+    acted_for = None
+    if _is_staff(actor, branch):
+        if selectors.consent_of(branch.pk, household) is None:
+            raise LoanError(
+                _("The household has not given this branch consent to see its credit."),
+                "no_consent",
+            )
+        acted_for = household.head.user if household.head_id and household.head.user_id else None
+    else:
+        _head_check(actor, household)
+    amount = _amount(amount)
+    try:
+        term = int(term_months)
+    except (TypeError, ValueError):
+        raise LoanError(
+            _("The term must be a whole number of months."), "term", "term_months"
+        ) from None
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise LoanError(_("Say what the loan is for."), "purpose", "purpose")
+    Household.objects.select_for_update().filter(pk=household.pk).first()
+    profile = selectors.credit_profile(branch.pk, household)
+    if not profile.eligible:
+        raise LoanError(" ".join(profile.reasons), "not_eligible")
+    policy = profile.policy
+    if not policy.min_term_months <= term <= policy.max_term_months:
+        raise LoanError(
+            _("The term must be from %(min)s to %(max)s months.")
+            % {"min": policy.min_term_months, "max": policy.max_term_months},
+            "term_range",
+            "term_months",
+        )
+    if amount > profile.limit:
+        raise LoanError(
+            _("The amount is above the credit limit of %(limit)s yuan.") % {"limit": profile.limit},
+            "over_limit",
+            "amount",
+        )
+    application = Application.objects.create(
+        village_id=household.village_id,
+        household=household,
+        branch=branch,
+        amount=amount,
+        term_months=term,
+        purpose=purpose[:300],
+        applicant=actor,
+        acted_for=acted_for,
+        policy=policy,
+        policy_version=policy.version,
+        score=profile.score,
+        star_level=profile.star_level,
+        rank=profile.rank,
+        rate=profile.quote.rate,
+        credit_limit=profile.limit,
+        working=profile.quote.working[:200],
+    )
+    audit.record(
+        actor=actor,
+        action="loans.application.submit",
+        obj=application,
+        acted_for=acted_for,
+        changes={
+            "amount": amount,
+            "term_months": term,
+            "rate": profile.quote.rate,
+            "policy_version": policy.version,
+            "score": profile.score,
+        },
+    )
+    return application
+
+
+def _notify(application: Application) -> None:
+    from loans.tasks import application_notify
+
+    transaction.on_commit(lambda: application_notify.delay(application.pk))
+
+
+def _transition(application, *, actor, frm: str, to: str, audit_changes: dict, **fields):
+    """Move an application from ``frm`` to ``to`` with a conditional UPDATE: of two officers
+    clicking at once, exactly one wins; the other gets a clear error."""
+    if not _is_staff(actor, application.branch):
+        raise LoanError(_("Only staff of the branch can decide applications."), "not_staff")
+    won = Application.objects.filter(pk=application.pk, state=frm).update(state=to, **fields)
+    if not won:
+        raise LoanError(
+            _("This application is no longer %(state)s.") % {"state": Application.State(frm).label},
+            "state",
+        )
+    application.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action=f"loans.application.{to}",
+        obj=application,
+        changes={"state": (frm, to)} | audit_changes,
+    )
+    _notify(application)
+    return application
+
+
+@transaction.atomic
+def application_approve(*, actor, application: Application, amount=None) -> Application:
+    """Approve the amount asked for, or less; never above the frozen credit limit."""
+    approved = application.amount if amount in (None, "") else _amount(amount)
+    if approved > application.credit_limit:
+        raise LoanError(
+            _("The amount is above the credit limit of %(limit)s yuan.")
+            % {"limit": application.credit_limit},
+            "over_limit",
+            "amount",
+        )
+    return _transition(
+        application,
+        actor=actor,
+        frm=Application.State.SUBMITTED,
+        to=Application.State.APPROVED,
+        audit_changes={"approved_amount": approved},
+        approved_amount=approved,
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def application_decline(*, actor, application: Application, reason: str) -> Application:
+    reason = (reason or "").strip()
+    if not reason:
+        raise LoanError(_("Give the household a reason for declining."), "reason", "reason")
+    return _transition(
+        application,
+        actor=actor,
+        frm=Application.State.SUBMITTED,
+        to=Application.State.DECLINED,
+        audit_changes={"reason": reason},
+        decline_reason=reason[:300],
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def application_disburse(*, actor, application: Application) -> Application:
+    return _transition(
+        application,
+        actor=actor,
+        frm=Application.State.APPROVED,
+        to=Application.State.DISBURSED,
+        audit_changes={},
+        disbursed_by=actor,
+        disbursed_at=timezone.now(),
+    )
