@@ -12,6 +12,7 @@ village_patterns = [
     path("", include("points.urls")),
     path("", include("talks.urls")),
     path("", include("publicity.urls")),
+    path("", include("loans.village_urls")),
 ]
 
 urlpatterns = [
@@ -19,7 +20,8 @@ urlpatterns = [
     path("villages/", views.directory, name="directory"),
     path("v/<slug:village_slug>/", include(village_patterns)),
     path("bank/", include("loans.urls")),
-    path("h/<str:code>/", views.household_public, name="household_public"),
+    path("operator/", include("publicity.operator_urls")),
+    path("h/<str:code>/", include("points.public_urls")),  # name: household_public
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),

@@ -1,0 +1,10 @@
+"""Thin Celery wrappers: call a service, safe to run twice."""
+
+from celery import shared_task
+
+from publicity import services
+
+
+@shared_task
+def mark_overdue_accounts() -> int:
+    return services.overdue_mark()

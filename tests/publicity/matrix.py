@@ -1,0 +1,93 @@
+"""The publicity pages in the URL × role permission matrix."""
+
+from datetime import date
+
+from django.urls import reverse
+
+from publicity.models import EntryImport, Question
+from tests.matrix import CADRES, PUBLIC, Case, expect
+from tests.publicity.factories import book, entry, publish, published_item
+
+_OUTSIDERS = {
+    "villager_elsewhere": 404,
+    "cadre_elsewhere": 404,
+    "officer_serving": 404,
+    "officer_other": 404,
+}
+# POST-only pages asked with GET: holders of the flag get 405, the others what the flag says.
+MEMBERS_POST = expect(anonymous=302, villager_here=405, cadre_here=405, operator=405, **_OUTSIDERS)
+CADRES_POST = expect(anonymous=302, villager_here=404, cadre_here=405, operator=405, **_OUTSIDERS)
+# The accountant's pages ("publicity.finance"); the matrix's cadre is not the accountant.
+FINANCE = expect(anonymous=302, villager_here=404, cadre_here=404, operator=200, **_OUTSIDERS)
+FINANCE_POST = dict(FINANCE, operator=405)
+# The finance group's check ("publicity.check_finance"): POST only.
+CHECK_POST = dict(FINANCE, operator=405)
+OPERATORS = dict(FINANCE)
+ALL_404 = dict.fromkeys(PUBLIC, 404)
+
+MONTH = date(2026, 1, 1)
+
+
+def _u(name, p, *args):
+    return reverse(f"publicity:{name}", args=[p.here.slug, *args])
+
+
+def _published_month(p):
+    book(p.here, starts_on=MONTH)
+    entry(p.here, date(2026, 1, 5), "100.00")
+    publish(p.here, MONTH)
+    return "2026-01"
+
+
+def _open_entry(p):
+    book(p.here, starts_on=MONTH)
+    return entry(p.here, date(2026, 1, 5), "100.00")
+
+
+def _batch(p):
+    return EntryImport.objects.create(
+        village=p.here,
+        filename="a.csv",
+        data="date,direction,category,amount,counterparty\n",
+        uploaded_by=p.operator,
+    )
+
+
+def _question(p):
+    item = published_item(p.here)
+    return Question.objects.create(
+        village=p.here, disclosure=item, author=p.villager_here, text="?"
+    )
+
+
+CASES = [
+    Case("publicity:index", lambda p: _u("index", p), PUBLIC),
+    Case("publicity:item", lambda p: _u("item", p, published_item(p.here).pk), PUBLIC),
+    Case("publicity:item_new", lambda p: _u("item_new", p), CADRES),
+    Case("publicity:item_edit", lambda p: _u("item_edit", p, published_item(p.here).pk), CADRES),
+    Case(
+        "publicity:item_publish",
+        lambda p: _u("item_publish", p, published_item(p.here).pk),
+        CADRES_POST,
+    ),
+    Case(
+        "publicity:item_ask", lambda p: _u("item_ask", p, published_item(p.here).pk), MEMBERS_POST
+    ),
+    Case("publicity:answer", lambda p: _u("answer", p, _question(p).pk), CADRES_POST),
+    Case("publicity:month", lambda p: _u("month", p, _published_month(p)), PUBLIC),
+    # A month that does not exist: a clear 404 page for everyone.
+    Case("publicity:month", lambda p: _u("month", p, "2026-13"), ALL_404),
+    Case("publicity:month_csv", lambda p: _u("month_csv", p, _published_month(p)), PUBLIC),
+    Case("publicity:month_check", lambda p: _u("month_check", p, "2026-01"), CHECK_POST),
+    Case("publicity:month_publish", lambda p: _u("month_publish", p, "2026-01"), CADRES_POST),
+    Case("publicity:month_ask", lambda p: _u("month_ask", p, "2026-01"), MEMBERS_POST),
+    Case("publicity:book", lambda p: _u("book", p), FINANCE),
+    Case("publicity:entry_new", lambda p: _u("entry_new", p), FINANCE),
+    Case("publicity:entry_edit", lambda p: _u("entry_edit", p, _open_entry(p).pk), FINANCE),
+    Case(
+        "publicity:entry_delete", lambda p: _u("entry_delete", p, _open_entry(p).pk), FINANCE_POST
+    ),
+    Case("publicity:entry_import", lambda p: _u("entry_import", p), FINANCE),
+    Case("publicity:import_preview", lambda p: _u("import_preview", p, _batch(p).pk), FINANCE),
+    Case("publicity_operator:overdue", lambda p: reverse("publicity_operator:overdue"), OPERATORS),
+]
