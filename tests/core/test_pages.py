@@ -119,10 +119,12 @@ def test_healthz_reports_database(client, db):
 
 
 def test_healthz_fails_when_the_broker_is_unreachable(client, db, settings):
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     from villageaffairs.celery import app
 
+    # Read first: Celery loads its configuration lazily from the Django settings, and a first
+    # load under the broken URL would keep it for every later test.
     old = app.conf.broker_url
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     app.conf.broker_url = settings.CELERY_BROKER_URL
     try:
         response = client.get(reverse("healthz"))
