@@ -192,12 +192,27 @@ class Schedule:
         return sum((r.payment for r in self.rows), Decimal("0.00"))
 
 
+def _instalments(principal: Decimal, monthly: Decimal, months: int, payment: Decimal):
+    rows, balance = [], principal
+    for number in range(1, months + 1):
+        interest = (balance * monthly).quantize(FEN, rounding=ROUND_HALF_UP)
+        if number == months:
+            part = balance
+        else:
+            part = min(max(payment - interest, Decimal("0.00")), balance)
+        balance -= part
+        rows.append(Instalment(number, interest + part, interest, part, balance))
+    return rows
+
+
 def repayment_schedule(principal: Decimal, annual_rate: Decimal, months: int) -> Schedule:
     """Equal monthly instalments (annuity), every amount rounded half up to the fen.
 
     Interest each month is the balance × annual rate / 12, rounded to the fen; the last
     instalment takes whatever principal is left, so the payments add up exactly to the
-    principal plus the interest charged.
+    principal plus the interest charged. A fen rounded up compounds over a long term: where
+    that would repay a small loan before its last month, the instalment is rounded down
+    instead, and the last one is a little larger.
     """
     principal = Decimal(principal).quantize(FEN, rounding=ROUND_HALF_UP)
     months = int(months)
@@ -210,14 +225,9 @@ def repayment_schedule(principal: Decimal, annual_rate: Decimal, months: int) ->
             exact = principal / months
         else:
             exact = principal * monthly / (1 - (1 + monthly) ** -months)
-        payment = exact.quantize(FEN, rounding=ROUND_HALF_UP)
-        rows, balance = [], principal
-        for number in range(1, months + 1):
-            interest = (balance * monthly).quantize(FEN, rounding=ROUND_HALF_UP)
-            if number == months:
-                part = balance
-            else:
-                part = min(max(payment - interest, Decimal("0.00")), balance)
-            balance -= part
-            rows.append(Instalment(number, interest + part, interest, part, balance))
+        for rounding in (ROUND_HALF_UP, ROUND_DOWN):
+            payment = exact.quantize(FEN, rounding=rounding)
+            rows = _instalments(principal, monthly, months, payment)
+            if all(row.payment == payment for row in rows[:-1]):
+                break
     return Schedule(principal, Decimal(annual_rate), months, payment, rows)

@@ -146,3 +146,11 @@ def test_schedule_of_the_reported_loan():
 def test_zero_rate_splits_the_principal():
     schedule = repayment_schedule(D("100.00"), D("0"), 3)
     assert [r.payment for r in schedule.rows] == [D("33.33"), D("33.33"), D("33.34")]
+
+
+def test_a_small_long_loan_is_not_repaid_before_its_last_month():
+    # Found by hypothesis: a fen rounded up, compounded over 325 months, repaid it early.
+    schedule = repayment_schedule(D("835.00"), D("14.91"), 325)
+    assert {r.payment for r in schedule.rows[:-1]} == {schedule.instalment}
+    assert schedule.rows[-2].balance > 0 and schedule.rows[-1].balance == 0
+    assert schedule.total_paid == D("835.00") + schedule.total_interest
