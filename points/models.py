@@ -7,6 +7,8 @@ Invariants (DESIGN.md, "Points: invariants"):
   (everything, redemptions included) and is changed in the same transaction as each entry.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -533,8 +535,32 @@ class Objection(models.Model):
         return f"{self.entry} · {self.text[:40]}"
 
 
+@dataclass
+class Rank:
+    """One household's place in a snapshot (standard competition ranking: 1, 2, 2, 4)."""
+
+    household_id: int
+    rank: int
+    score: int
+    previous_rank: int | None = None  # in the previous day's snapshot, when shown
+    household: object = None  # the Household, when a page shows it
+
+    @property
+    def movement(self) -> int:
+        """Places gained (positive) or lost (negative) since the previous day's ranking."""
+        if self.previous_rank is None:
+            return 0
+        return self.previous_rank - self.rank
+
+
 class RankingSnapshot(models.Model):
-    """One recomputation of a village's ranking (all-time or one year)."""
+    """One recomputation of a village's ranking (all-time or one year), ranks included.
+
+    The ranks are one compact text column, ``household_id:rank:score`` joined by commas, written
+    by one INSERT … SELECT … RANK() OVER (…) … GROUP BY village: a recompute of every village
+    writes one row per village and period, not one per household (a village's ranks are a few
+    thousand entries at most, read whole and parsed in well under a millisecond).
+    """
 
     class Period(models.TextChoices):
         ALL = "all", _("all time")
@@ -553,6 +579,7 @@ class RankingSnapshot(models.Model):
     batch = models.BigIntegerField(default=0, editable=False)
     # The village's last snapshot of the same period before this one's day (for movement).
     previous_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    standings = models.TextField(_("ranks"), default="", editable=False)
 
     class Meta:
         verbose_name = _("ranking snapshot")
@@ -565,53 +592,31 @@ class RankingSnapshot(models.Model):
     def __str__(self):
         return f"{self.village} {self.get_period_display()} {self.computed_at:%Y-%m-%d %H:%M}"
 
+    def ranks(self) -> list[Rank]:
+        """Every household's place, best first (ties by household)."""
+        rows = []
+        for item in self.standings.split(",") if self.standings else ():
+            household_id, rank, score = item.split(":")
+            rows.append(Rank(int(household_id), int(rank), int(score)))
+        rows.sort(key=lambda row: (row.rank, row.household_id))
+        return rows
 
-class RankEntry(models.Model):
-    """A household's rank in one snapshot (standard competition ranking: 1, 2, 2, 4)."""
+    def rank_map(self) -> dict[int, int]:
+        """household id → rank."""
+        if not self.standings:
+            return {}
+        pairs = (item.split(":", 2) for item in self.standings.split(","))
+        return {int(household_id): int(rank) for household_id, rank, _score in pairs}
 
-    # Written only set-based (INSERT … SELECT … RANK() OVER …), never row by row, so the
-    # foreign keys are not checked per row and the key is (snapshot, household): no extra id
-    # column or index to maintain (these dominate the recompute time otherwise).
-    pk = models.CompositePrimaryKey("snapshot_id", "household_id")
-    snapshot = models.ForeignKey(
-        RankingSnapshot,
-        on_delete=models.DO_NOTHING,
-        related_name="entries",
-        db_constraint=False,
-        db_index=False,  # the primary key (snapshot, household) serves
-    )
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    household = models.ForeignKey(
-        "villageaffairs.Household",
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    rank = models.PositiveIntegerField(_("rank"))
-    score = models.IntegerField(_("score"))
-    previous_rank = models.PositiveIntegerField(_("previous rank"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("rank")
-        verbose_name_plural = _("ranks")
-        indexes = [models.Index(fields=["snapshot", "rank"], name="rankentry_snapshot_rank")]
-
-    def __str__(self):
-        return f"{self.household_id}: {self.rank}"
-
-    @property
-    def movement(self) -> int:
-        """Places gained (positive) or lost (negative) since the previous day's ranking."""
-        if self.previous_rank is None:
-            return 0
-        return self.previous_rank - self.rank
+    def rank_of(self, household_id: int) -> Rank | None:
+        """One household's place, found without parsing the whole table."""
+        table = "," + self.standings
+        start = table.find(f",{household_id}:")
+        if start < 0:
+            return None
+        end = table.find(",", start + 1)
+        _household, rank, score = table[start + 1 : None if end < 0 else end].split(":")
+        return Rank(household_id, int(rank), int(score))
 
 
 class Suspension(models.Model):

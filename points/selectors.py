@@ -15,7 +15,7 @@ from points.models import (
     LedgerEntry,
     Objection,
     PointsSettings,
-    RankEntry,
+    Rank,
     RankingSnapshot,
     Redemption,
     Rule,
@@ -52,6 +52,22 @@ def star_thresholds(village_id: int) -> list[int]:
     return found.thresholds if found else list(DEFAULT_STAR_THRESHOLDS)
 
 
+def _previous(snapshot) -> RankingSnapshot | None:
+    if snapshot is None or snapshot.previous_id is None:
+        return None
+    return RankingSnapshot.objects.filter(pk=snapshot.previous_id).first()
+
+
+def _attach_households(rows: list[Rank]) -> list[Rank]:
+    households = Household.objects.filter(pk__in=[row.household_id for row in rows]).only(
+        "name", "house_number", "code", "villager_group", "village_id"
+    )
+    by_id = {household.pk: household for household in households}
+    for row in rows:
+        row.household = by_id.get(row.household_id)
+    return rows
+
+
 def latest_snapshot(village_id: int, period: str = RankingSnapshot.Period.ALL):
     return (
         RankingSnapshot.objects.filter(village_id=village_id, period=period)
@@ -73,22 +89,15 @@ def household_standing(household: Household) -> HouseholdStanding:
         .first()
         or 0
     )
-    ranks = {}
-    for period in (RankingSnapshot.Period.ALL, RankingSnapshot.Period.YEAR):
-        ranks[period] = (
-            RankEntry.objects.filter(
-                household=household,
-                snapshot=RankingSnapshot.objects.filter(
-                    village_id=household.village_id, period=period
-                )
-                .order_by("-computed_at", "-pk")
-                .values("pk")[:1],
-            )
-            .select_related("snapshot")
-            .first()
-        )
-    mine = ranks[RankingSnapshot.Period.ALL]
-    mine_year = ranks[RankingSnapshot.Period.YEAR]
+    latest = latest_snapshot(household.village_id)
+    latest_year = latest_snapshot(household.village_id, RankingSnapshot.Period.YEAR)
+    mine = latest.rank_of(household.pk) if latest else None
+    mine_year = (
+        latest_year.rank_of(household.pk) if latest_year and latest_year.year == year else None
+    )
+    if mine is not None and (previous := _previous(latest)) is not None:
+        before = previous.rank_of(household.pk)
+        mine.previous_rank = before.rank if before else None
     return HouseholdStanding(
         household_id=household.pk,
         score=row["score"],
@@ -96,11 +105,11 @@ def household_standing(household: Household) -> HouseholdStanding:
         year=year,
         year_score=year_score,
         rank=mine.rank if mine else None,
-        year_rank=mine_year.rank if mine_year and mine_year.snapshot.year == year else None,
+        year_rank=mine_year.rank if mine_year else None,
         movement=mine.movement if mine else 0,
         star_level=star_level(row["score"], star_thresholds(household.village_id)),
-        households_ranked=mine.snapshot.households_ranked if mine else 0,
-        ranked_at=mine.snapshot.computed_at if mine else None,
+        households_ranked=latest.households_ranked if mine else 0,
+        ranked_at=latest.computed_at if mine else None,
     )
 
 
@@ -119,36 +128,25 @@ def ranking(village: Village, *, period: str, q: str = "", page=1, viewer_househ
     snapshot = latest_snapshot(village.pk, period)
     if snapshot is None:
         return {"snapshot": None, "page": None, "mine": None}
-    rows = (
-        RankEntry.objects.filter(snapshot=snapshot)
-        .select_related("household")
-        .only(
-            "rank",
-            "score",
-            "previous_rank",
-            "household_id",
-            "household__name",
-            "household__house_number",
-            "household__code",
-            "household__villager_group",
-        )
-        .order_by("rank", "household_id")
-    )
+    rows = snapshot.ranks()
     q = (q or "").strip()
     if q:
-        rows = rows.filter(
-            Q(household__name__icontains=q) | Q(household__house_number__icontains=q)
+        matching = set(
+            Household.objects.filter(village=village)
+            .filter(Q(name__icontains=q) | Q(house_number__icontains=q))
+            .values_list("pk", flat=True)
         )
-    mine = None
-    if viewer_household_id is not None:
-        mine = rows.model.objects.filter(
-            snapshot=snapshot, household_id=viewer_household_id
-        ).first()
-    return {
-        "snapshot": snapshot,
-        "page": Paginator(rows, RANKING_PAGE_SIZE).get_page(page),
-        "mine": mine,
-    }
+        rows = [row for row in rows if row.household_id in matching]
+    paged = Paginator(rows, RANKING_PAGE_SIZE).get_page(page)
+    mine = snapshot.rank_of(viewer_household_id) if viewer_household_id is not None else None
+    shown = [*paged.object_list, *([mine] if mine else [])]
+    previous = _previous(snapshot)
+    if previous is not None:
+        before = previous.rank_map()
+        for row in shown:
+            row.previous_rank = before.get(row.household_id)
+    _attach_households(list(paged.object_list))
+    return {"snapshot": snapshot, "page": paged, "mine": mine}
 
 
 def rules_of(village: Village):
@@ -253,12 +251,5 @@ def village_home_context(request) -> dict:
     """The points section of the village home: the top of the ranking and one's standing."""
     village = request.village
     snapshot = latest_snapshot(village.pk)
-    top = []
-    if snapshot is not None:
-        top = list(
-            RankEntry.objects.filter(snapshot=snapshot, rank__lte=5)
-            .select_related("household")
-            .only("rank", "score", "household__name", "household__house_number", "household__code")
-            .order_by("rank", "household_id")[:5]
-        )
+    top = _attach_households(snapshot.ranks()[:5]) if snapshot is not None else []
     return {"points_top": top}

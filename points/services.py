@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -726,7 +727,11 @@ def _today_start() -> datetime:
 
 
 def _recompute(village_id: int | None, period: str, year: int | None, batch: int, now) -> int:
-    """Set-based: one INSERT of snapshots, one INSERT … SELECT RANK() OVER (…) of the ranks."""
+    """Set-based: one INSERT … SELECT of a snapshot per village, its ranks computed by
+    RANK() OVER (PARTITION BY village …) and folded into the snapshot's ``standings`` column.
+
+    Only inserts: a day's earlier snapshots are pruned by ``rankings_prune``.
+    """
     # Raw SQL: times go to the database the way Django stores them (UTC text on SQLite).
     today = connection.ops.adapt_datetimefield_value(_today_start())
     now = connection.ops.adapt_datetimefield_value(now)
@@ -743,8 +748,10 @@ def _recompute(village_id: int | None, period: str, year: int | None, batch: int
     else:
         score_join = "LEFT JOIN points_yearscore b ON b.household_id = h.id AND b.year = %s"
         join_params = [year]
+    postgres = connection.vendor == "postgresql"
+    fold = "STRING_AGG" if postgres else "GROUP_CONCAT"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if postgres:
             # One sort of every household by village and score: keep it in memory.
             cursor.execute("SET LOCAL work_mem = '64MB'")
         # The previous snapshot is the village's last one before today: arrows show the
@@ -752,49 +759,57 @@ def _recompute(village_id: int | None, period: str, year: int | None, batch: int
         cursor.execute(
             f"""
             INSERT INTO points_rankingsnapshot
-                (village_id, period, year, computed_at, households_ranked, batch, previous_id)
-            SELECT h.village_id, %s, %s, %s, COUNT(*), %s,
+                (village_id, period, year, computed_at, households_ranked, batch, previous_id,
+                 standings)
+            SELECT r.village_id, %s, %s, %s, COUNT(*), %s,
                    (SELECT MAX(p.id) FROM points_rankingsnapshot p
-                    WHERE p.village_id = h.village_id AND p.period = %s AND {same_year}
-                      AND p.computed_at < %s)
-            FROM villageaffairs_household h WHERE {where}
-            GROUP BY h.village_id
+                    WHERE p.village_id = r.village_id AND p.period = %s AND {same_year}
+                      AND p.computed_at < %s),
+                   {fold}(r.household_id || ':' || r.rank || ':' || r.score, ',')
+            FROM (
+                SELECT h.village_id, h.id AS household_id, COALESCE(b.score, 0) AS score,
+                       RANK() OVER (
+                           PARTITION BY h.village_id ORDER BY COALESCE(b.score, 0) DESC
+                       ) AS rank
+                FROM villageaffairs_household h {score_join}
+                WHERE {where}
+            ) r
+            GROUP BY r.village_id
             """,  # noqa: S608 - only fixed fragments are formatted in
-            [period, year, now, batch, period, *year_params, today, *where_params],
+            [
+                period,
+                year,
+                now,
+                batch,
+                period,
+                *year_params,
+                today,
+                *join_params,
+                *where_params,
+            ],
         )
-        created = cursor.rowcount
-        cursor.execute(
-            f"""
-            INSERT INTO points_rankentry
-                (snapshot_id, village_id, household_id, rank, score, previous_rank)
-            SELECT s.id, h.village_id, h.id,
-                   RANK() OVER (PARTITION BY h.village_id ORDER BY COALESCE(b.score, 0) DESC),
-                   COALESCE(b.score, 0), pr.rank
-            FROM points_rankingsnapshot s
-            JOIN villageaffairs_household h ON h.village_id = s.village_id
-            {score_join}
-            LEFT JOIN points_rankentry pr
-                ON pr.snapshot_id = s.previous_id AND pr.household_id = h.id
-            WHERE s.batch = %s AND s.period = %s
-            """,  # noqa: S608
-            [*join_params, batch, period],
+        return cursor.rowcount
+
+
+@transaction.atomic
+def rankings_prune(*, village_id: int | None = None) -> int:
+    """Keep one snapshot per village, period and local day (the day's last), so the history
+    stays daily. Returns the number of snapshots removed; running it twice removes nothing more.
+    """
+    day = TruncDate("computed_at")  # in the current time zone (Asia/Shanghai)
+    later = (
+        RankingSnapshot.objects.annotate(day=day)
+        .filter(village_id=OuterRef("village_id"), period=OuterRef("period"), day=OuterRef("day"))
+        .filter(
+            Q(computed_at__gt=OuterRef("computed_at"))
+            | Q(computed_at=OuterRef("computed_at"), pk__gt=OuterRef("pk"))
         )
-        # Keep one snapshot per village and day (the last), so the history stays daily.
-        stale = """
-            SELECT o.id FROM points_rankingsnapshot o
-            JOIN points_rankingsnapshot s ON s.village_id = o.village_id AND s.period = o.period
-            WHERE s.batch = %s AND s.period = %s AND o.batch <> %s AND o.computed_at >= %s
-        """
-        stale_params = [batch, period, batch, today]
-        cursor.execute(
-            f"DELETE FROM points_rankentry WHERE snapshot_id IN ({stale})",  # noqa: S608
-            stale_params,
-        )
-        cursor.execute(
-            f"DELETE FROM points_rankingsnapshot WHERE id IN ({stale})",  # noqa: S608
-            stale_params,
-        )
-    return created
+    )
+    stale = RankingSnapshot.objects.annotate(day=day).filter(Exists(later))
+    if village_id is not None:
+        stale = stale.filter(village_id=village_id)
+    removed, _by_model = stale.delete()
+    return removed
 
 
 @transaction.atomic

@@ -14,9 +14,13 @@ def queued_key(village_id: int) -> str:
 def recompute_village_rankings(village_id: int) -> int:
     # Release the coalescing flag first: a change committed while this runs queues a new run.
     cache.delete(queued_key(village_id))
-    return services.rankings_recompute(village_id=village_id)
+    written = services.rankings_recompute(village_id=village_id)
+    services.rankings_prune(village_id=village_id)
+    return written
 
 
 @shared_task
 def recompute_all_rankings() -> int:
-    return services.rankings_recompute()
+    written = services.rankings_recompute()
+    services.rankings_prune()
+    return written

@@ -358,10 +358,17 @@ def test_movement_compares_with_the_previous_days_snapshot(people):
     )
     services.award_direct(actor=people.cadre_here, household=b, points=20, reason="x")
     services.rankings_recompute(village_id=village.pk)
-    services.rankings_recompute(village_id=village.pk)  # same day: replaces, keeps yesterday
+    services.rankings_recompute(village_id=village.pk)  # same day: compares with yesterday
     assert selectors.household_standing(b).movement == 1
     assert selectors.household_standing(a).movement == -1
-    assert RankingSnapshot.objects.filter(village=village, period="all").count() == 2
+    assert RankingSnapshot.objects.filter(village=village, period="all").count() == 3
+    # Pruning keeps the day's last snapshot and yesterday's; running it again removes nothing.
+    latest = selectors.latest_snapshot(village.pk)
+    assert services.rankings_prune(village_id=village.pk) == 2  # one per period
+    assert services.rankings_prune() == 0
+    kept = RankingSnapshot.objects.filter(village=village, period="all")
+    assert kept.count() == 2 and latest in kept
+    assert selectors.household_standing(b).movement == 1
 
 
 def test_star_levels_follow_village_thresholds(people):

@@ -21,6 +21,8 @@ class Command(BaseCommand):
             village_id = found.pk
         start = time.perf_counter()
         written = services.rankings_recompute(village_id=village_id)
+        pruned = services.rankings_prune(village_id=village_id)
         self.stdout.write(
-            f"{written} ranking snapshots written in {time.perf_counter() - start:.2f} s"
+            f"{written} ranking snapshots written, {pruned} earlier ones of the same day "
+            f"removed, in {time.perf_counter() - start:.2f} s"
         )
