@@ -496,6 +496,11 @@ class Ballot(models.Model):
     def __str__(self):
         return f"{self.vote_id} · {self.voter_key}"
 
+    @property
+    def option_label(self) -> str:
+        options = self.vote.options
+        return options[self.choice] if self.choice < len(options) else str(self.choice)
+
 
 class Task(models.Model):
     """A piece of handling work on a topic, assigned to one or more cadres."""

@@ -28,6 +28,7 @@ from talks.models import (
 TOPICS_PER_PAGE = 20
 COMMENTS_PER_PAGE = 20
 EVENTS_PER_PAGE = 50
+BALLOTS_PER_PAGE = 100
 # Events of these kinds are many; the topic page shows the rest, the timeline page shows all.
 BUSY_KINDS = (Event.Kind.COMMENTED, Event.Kind.SUPPORTED)
 
@@ -189,6 +190,16 @@ def topic_page(topic: Topic, viewer, *, page=None) -> dict:
         "step": states.STEP_OF[topic.status],
         "steps": states.STEPS,
     }
+
+
+def open_ballots(vote: Vote, *, page=None):
+    """Who chose what in an open ballot, by option (the caller checks that it is open)."""
+    rows = (
+        Ballot.objects.filter(vote=vote, village_id=vote.village_id)
+        .select_related("vote", "voter", "household", "cast_by")
+        .order_by("choice", "created_at", "pk")
+    )
+    return Paginator(rows, BALLOTS_PER_PAGE).get_page(page)
 
 
 def timeline(topic: Topic, *, page=None):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("talks/<int:pk>/votes/new/", views.vote_new, name="vote_new"),
     path("talks/<int:pk>/votes/<int:vote_pk>/ballot/", views.ballot, name="ballot"),
     path("talks/<int:pk>/votes/<int:vote_pk>/close/", views.vote_close, name="vote_close"),
+    path("talks/<int:pk>/votes/<int:vote_pk>/ballots/", views.ballots, name="ballots"),
     path("talks/<int:pk>/tasks/new/", views.task_new, name="task_new"),
     path("talks/<int:pk>/tasks/<int:task_pk>/progress/", views.progress, name="progress"),
     path("talks/<int:pk>/tasks/<int:task_pk>/done/", views.task_done, name="task_done"),

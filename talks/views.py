@@ -100,6 +100,19 @@ def topic_detail(request, village_slug, pk):
     return _detail(request, _topic(request, pk))
 
 
+@village_view("village.member")
+@require_GET
+def ballots(request, village_slug, pk, vote_pk):
+    """The names and choices of an open ballot, for the village's members: a secret ballot,
+    or one whose results are hidden until it closes, shows none (404)."""
+    topic = _topic(request, pk)
+    vote = get_object_or_404(Vote, topic=topic, pk=vote_pk)
+    if vote.secret or (vote.closed_at is None and not vote.live_results):
+        raise Http404("This ballot shows no names.")
+    page = selectors.open_ballots(vote, page=request.GET.get("page"))
+    return render(request, "talks/ballots.html", {"topic": topic, "vote": vote, "page": page})
+
+
 @village_view()
 @require_GET
 def topic_timeline(request, village_slug, pk):

@@ -109,6 +109,7 @@ CASES = [
     Case("talks:vote_new", lambda p: _url("vote_new", p), CADRES),
     Case("talks:ballot", _with_vote("ballot"), MEMBERS_POST),
     Case("talks:vote_close", _with_vote("vote_close"), CADRES_POST),
+    Case("talks:ballots", _with_vote("ballots"), MEMBERS),
     Case("talks:task_new", lambda p: _url("task_new", p), CADRES),
     Case("talks:progress", _with_task("progress"), CADRES_POST),
     Case("talks:task_done", _with_task("task_done"), CADRES_POST),

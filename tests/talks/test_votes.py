@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from talks import selectors, services
@@ -251,3 +252,57 @@ def test_live_results_can_be_hidden_until_the_close(people):
 def test_vote_factory_builds(people):
     assert VoteFactory(topic=topic_in(S.DISCUSSING, village=people.here)).pk
     assert ResidentFactory
+
+
+def _ballots_url(vote):
+    return reverse("talks:ballots", args=[vote.village.slug, vote.topic_id, vote.pk])
+
+
+def test_an_open_ballot_shows_members_who_chose_what(client, people, django_assert_num_queries):
+    vote = _open(people)
+    voters = [member(people.here) for _ in range(3)]
+    for voter, choice in zip(voters, (0, 0, 1), strict=True):
+        services.ballot_cast(actor=voter, vote=vote, choice=choice)
+    client.force_login(people.villager_here)
+    body = client.get(vote.topic.get_absolute_url()).content.decode()
+    assert _ballots_url(vote) in body  # linked from the topic
+    response = client.get(_ballots_url(vote))
+    assert response.status_code == 200
+    rows = list(response.context["page"])
+    assert [(b.voter, b.option_label) for b in rows] == [
+        (voters[0], "赞成"),
+        (voters[1], "赞成"),
+        (voters[2], "反对"),
+    ]
+    body = response.content.decode()
+    assert all(str(v) in body for v in voters)
+    # Names of other villages' votes stay in their village.
+    client.force_login(people.villager_elsewhere)
+    assert client.get(_ballots_url(vote)).status_code == 404
+
+
+def test_ballot_list_query_count_does_not_grow_with_ballots(client, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    vote = _open(people)
+    services.ballot_cast(actor=member(people.here), vote=vote, choice=0)
+    client.force_login(people.villager_here)
+    with CaptureQueriesContext(connection) as few:
+        client.get(_ballots_url(vote))
+    for _ in range(15):
+        services.ballot_cast(actor=member(people.here), vote=vote, choice=1)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(_ballots_url(vote)).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"secret": True}, {"live_results": False}], ids=["secret", "hidden-until-close"]
+)
+def test_secret_or_hidden_ballots_show_no_names(client, people, kwargs):
+    vote = _open(people, **kwargs)
+    services.ballot_cast(actor=member(people.here), vote=vote, choice=0)
+    client.force_login(people.cadre_here)
+    assert client.get(_ballots_url(vote)).status_code == 404
+    assert _ballots_url(vote) not in client.get(vote.topic.get_absolute_url()).content.decode()
