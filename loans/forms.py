@@ -25,6 +25,22 @@ class LookupForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose of the lookup"), choices=Lookup.Purpose.choices)
 
 
+class ScanForm(forms.Form):
+    """A photo of a courtyard sign, taken with the phone's camera (no JavaScript needed)."""
+
+    photo = forms.FileField(
+        label=_("Photo of the sign's QR code"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+    purpose = forms.ChoiceField(label=_("Purpose of the lookup"), choices=Lookup.Purpose.choices)
+
+    def clean_photo(self):
+        from villageaffairs.images import clean_image
+
+        clean_image(self.cleaned_data["photo"])  # a readable photo of sane size, or an error
+        return self.cleaned_data["photo"]
+
+
 class PurposeForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose of the lookup"), choices=Lookup.Purpose.choices)
 

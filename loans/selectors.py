@@ -69,6 +69,23 @@ def sign_code(text: str) -> str | None:
     return None
 
 
+def sign_code_in_photo(photo) -> str | None:
+    """The household code of the first courtyard-sign QR code found in a photo (None if none).
+    The photo is decoded in memory and not kept."""
+    import zxingcpp
+    from PIL import Image, ImageOps
+
+    photo.seek(0)
+    with Image.open(photo) as image:
+        image = ImageOps.exif_transpose(image).convert("L")
+        image.thumbnail((2000, 2000))
+        for found in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+            code = sign_code(found.text)
+            if code:
+                return code
+    return None
+
+
 def search_households(branch: Branch, q: str, page=1):
     """Households of the served villages by name (head or any resident), house number, phone
     or sign code. Empty query: nothing (an officer looks up someone, not browses everyone)."""

@@ -9,6 +9,7 @@ app_name = "loans"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:branch_id>/", views.lookup, name="lookup"),
+    path("<int:branch_id>/scan/", views.scan, name="scan"),
     path("<int:branch_id>/h/<str:code>/", views.profile, name="profile"),
     path("<int:branch_id>/h/<str:code>/apply/", views.application_new, name="application_new"),
     path("<int:branch_id>/applications/", views.applications, name="applications"),

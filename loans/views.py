@@ -51,7 +51,36 @@ def lookup(request):
         if code and (household := selectors.household_for_branch(request.branch, code)):
             return redirect(_profile_url(request.branch, household, purpose))
         page = selectors.search_households(request.branch, q, request.GET.get("page", 1))
-    return render(request, "loans/lookup.html", {"form": form, "page": page, "q": q})
+    context = {"form": form, "scan_form": forms.ScanForm(), "page": page, "q": q}
+    return render(request, "loans/lookup.html", context)
+
+
+@bank_view("loans.lookup")
+@require_POST
+def scan(request):
+    """Look up a household from a photo of its courtyard sign."""
+    form = forms.ScanForm(request.POST, request.FILES)
+    status = 400
+    if form.is_valid():
+        code = selectors.sign_code_in_photo(form.cleaned_data["photo"])
+        household = code and selectors.household_for_branch(request.branch, code)
+        if household:
+            return redirect(_profile_url(request.branch, household, form.cleaned_data["purpose"]))
+        if code is None:
+            form.add_error(
+                "photo",
+                _(
+                    "No household sign's QR code was found in the photo. "
+                    "Hold the phone closer, in good light, and try again."
+                ),
+            )
+        else:  # a sign of a village this branch does not serve: as if it did not exist
+            status = 404
+            form.add_error(
+                "photo", _("No household of the villages this branch serves has this sign.")
+            )
+    context = {"form": forms.LookupForm(), "scan_form": form, "page": None, "q": ""}
+    return render(request, "loans/lookup.html", context, status=status)
 
 
 def _profile_url(branch, household, purpose) -> str:

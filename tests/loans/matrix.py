@@ -50,6 +50,8 @@ def _own_application(p):
 CASES = [
     Case("loans:index", lambda p: reverse("loans:index"), BANK_STAFF),
     Case("loans:lookup", lambda p: _bank(p, "lookup") + "?q=0&purpose=enquiry", BANK),
+    # POST only: the serving officer asking with GET gets 405, everyone else what BANK says.
+    Case("loans:scan", lambda p: _bank(p, "scan"), BANK | {"officer_serving": 405}),
     Case(
         "loans:profile",
         lambda p: _bank(p, "profile", code=_consenting_household(p).code) + "?purpose=visit",

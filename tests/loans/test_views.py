@@ -220,3 +220,60 @@ def test_household_credit_page_queries_do_not_grow(client, bank):
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def _photo_of_sign(household, *, exif_gps=False):
+    """A JPEG 'photo' of the household's courtyard sign: the real sign PNG on a grey wall."""
+    import io
+
+    from PIL import Image
+
+    from points.signs import sign_image
+
+    sign = sign_image(household, f"https://cun.example.cn/h/{household.code}/").convert("RGB")
+    wall = Image.new("RGB", (sign.width + 200, sign.height + 300), (150, 150, 140))
+    wall.paste(sign, (100, 150))
+    out = io.BytesIO()
+    wall.save(out, format="JPEG", quality=90)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("sign.jpg", out.getvalue(), content_type="image/jpeg")
+
+
+def test_an_officer_scans_a_photographed_sign(client, bank):
+    client.force_login(bank.officer)
+    url = reverse("loans:scan", kwargs={"branch_id": bank.branch.pk})
+    response = client.post(url, {"photo": _photo_of_sign(bank.household), "purpose": "enquiry"})
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/h/{bank.household.code}/?purpose=enquiry")
+    # A sign of a village the branch does not serve: as if it did not exist.
+    response = client.post(url, {"photo": _photo_of_sign(bank.outsider), "purpose": "enquiry"})
+    assert response.status_code == 404
+    assert bank.outsider.code not in response.content.decode()
+    assert not Lookup.objects.exists()  # reading a sign is not looking at credit
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"%PDF-1.4 not a photo", "不是可以识别的照片"),
+        (None, "照片中没有找到"),
+    ],
+    ids=["not-an-image", "no-qr-code"],
+)
+def test_a_scan_without_a_readable_sign_says_so(client, bank, content, message):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    if content is None:
+        out = io.BytesIO()
+        Image.new("RGB", (400, 300), (200, 180, 160)).save(out, format="JPEG")
+        content = out.getvalue()
+    client.force_login(bank.officer)
+    url = reverse("loans:scan", kwargs={"branch_id": bank.branch.pk})
+    photo = SimpleUploadedFile("x.jpg", content, content_type="image/jpeg")
+    response = client.post(url, {"photo": photo, "purpose": "enquiry"})
+    assert response.status_code == 400
+    assert message in response.content.decode()
