@@ -6,6 +6,7 @@ Each module tests/bench/bench_<area>.py exposes ``main(scale: str)``.
 
 import argparse
 import importlib
+import os
 import time
 
 from tests.bench.common import setup
@@ -13,11 +14,37 @@ from tests.bench.common import setup
 AREAS = ("core", "points", "talks", "loans", "publicity")
 
 
+def ensure_database() -> None:
+    """Create the bench database on first use (``make bench`` on a fresh machine)."""
+    import dj_database_url
+    import psycopg2
+    from psycopg2 import sql
+
+    url = os.environ.get("DATABASE_URL", "")
+    config = dj_database_url.parse(url) if url else {}
+    if config.get("ENGINE") != "django.db.backends.postgresql":
+        raise SystemExit("make bench needs PostgreSQL: set DATABASE_URL (BENCH_DATABASE_URL).")
+    server = psycopg2.connect(
+        dbname="postgres",
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+    )
+    server.autocommit = True
+    with server.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
+        if cursor.fetchone() is None:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+    server.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", choices=("small", "full"), default="full")
     parser.add_argument("--only", default=",".join(AREAS))
     args = parser.parse_args()
+    ensure_database()
     setup()
     from django.core.management import call_command
 
