@@ -7,6 +7,7 @@ appended to the file) and given a thumbnail. Nothing is stored if any check fail
 
 import io
 import os
+import secrets
 from dataclasses import dataclass
 
 from django import forms
@@ -89,8 +90,9 @@ def clean_image(upload) -> CleanImage:
     stored.thumbnail((STORED_SIDE, STORED_SIDE))
     thumb = img.copy()
     thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
-    base = os.path.splitext(os.path.basename(getattr(upload, "name", "") or "photo"))[0][:40]
-    base = "".join(c for c in base if c.isalnum() or c in "-_") or "photo"
+    # A random name: uploads are served from the media folder without a permission check, so
+    # a photo must not be found by guessing (and the sender's file name may say too much).
+    base = secrets.token_urlsafe(12)
     return CleanImage(
         image=_encode(stored, f"{base}.jpg"),
         thumbnail=_encode(thumb, f"{base}-thumb.jpg"),

@@ -13,16 +13,31 @@ def _compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def test_compose_has_the_five_services_with_health_checks():
+def test_compose_has_the_services_with_health_checks():
     services = _compose()["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
-    for name in ("postgres", "redis", "web", "worker"):
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat", "proxy"}
+    for name in ("postgres", "redis", "web", "worker", "proxy"):
         assert services[name]["healthcheck"]["test"], name
     assert "gunicorn villageaffairs.wsgi:application" in services["web"]["command"]
     assert "migrate" in services["web"]["command"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "villageaffairs", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "villageaffairs", "beat"]
     assert "pgdata:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+
+
+def test_the_proxy_serves_uploads_from_the_media_volume_and_the_rest_from_web():
+    services = _compose()["services"]
+    proxy = services["proxy"]
+    assert "media:/srv/media:ro" in proxy["volumes"]
+    assert "media:/app/media" in services["web"]["volumes"]
+    mount = next(v for v in proxy["volumes"] if v.endswith("/etc/nginx/conf.d/default.conf:ro"))
+    conf = (ROOT / mount.split(":")[0]).read_text()
+    assert re.search(r"location /media/ \{\s*alias /srv/media/;", conf)
+    assert "proxy_pass http://web:8000;" in conf
+    # Room for a claim with six 10 MB photos.
+    size = int(re.search(r"client_max_body_size (\d+)m;", conf).group(1))
+    assert size >= 6 * 10
+    assert "ports" not in services["web"]  # only through the proxy
 
 
 def test_app_services_share_one_image_and_environment():

@@ -29,6 +29,16 @@ def test_exif_and_gps_are_stripped_and_a_thumbnail_made():
     assert max(thumb.size) == images.THUMB_SIDE
 
 
+def test_stored_names_are_random_and_never_the_senders_file_name():
+    raw = _jpeg_with_gps((100, 80))
+    first = images.clean_image(SimpleUploadedFile("王家院子-张三.jpg", raw, "image/jpeg"))
+    second = images.clean_image(SimpleUploadedFile("王家院子-张三.jpg", raw, "image/jpeg"))
+    names = {first.image.name, first.thumbnail.name, second.image.name, second.thumbnail.name}
+    assert len(names) == 4
+    assert not any("张三" in name for name in names)
+    assert all(len(name.split(".")[0].removesuffix("-thumb")) >= 16 for name in names)
+
+
 def test_a_file_that_is_not_an_image_is_refused():
     with pytest.raises(ValidationError) as exc:
         images.clean_image(SimpleUploadedFile("x.jpg", b"%PDF-1.4 not a photo", "image/jpeg"))
