@@ -241,6 +241,8 @@ class Comment(models.Model):
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     support_count = models.PositiveIntegerField(_("support"), default=0)
     report_count = models.PositiveIntegerField(_("reports"), default=0)
+    # Reports a cadre has looked at and kept the comment for; more reports bring it back.
+    reports_kept = models.PositiveIntegerField(_("reports reviewed"), default=0)
     hidden_at = models.DateTimeField(_("hidden"), null=True, blank=True)
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -5,11 +5,12 @@ for the whole page at once)."""
 from statistics import median
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.utils import timezone
 
 from talks import states, tally
 from talks.models import (
+    AbuseReport,
     Ballot,
     Comment,
     Event,
@@ -190,6 +191,30 @@ def topic_page(topic: Topic, viewer, *, page=None) -> dict:
         "step": states.STEP_OF[topic.status],
         "steps": states.STEPS,
     }
+
+
+def reported_comments(village, *, page=None):
+    """Visible comments with reports a cadre has not looked at yet, most reported first."""
+    rows = (
+        Comment.objects.filter(
+            village=village, hidden_at__isnull=True, report_count__gt=F("reports_kept")
+        )
+        .select_related("author", "topic")
+        .prefetch_related(
+            Prefetch(
+                "reports",
+                queryset=AbuseReport.objects.select_related("reporter").order_by("created_at"),
+            )
+        )
+        .order_by("-report_count", "created_at", "pk")
+    )
+    return Paginator(rows, 20).get_page(page)
+
+
+def reported_count(village) -> int:
+    return Comment.objects.filter(
+        village=village, hidden_at__isnull=True, report_count__gt=F("reports_kept")
+    ).count()
 
 
 def open_ballots(vote: Vote, *, page=None):

@@ -359,6 +359,26 @@ def comment_report(*, actor, comment: Comment, reason: str = "") -> AbuseReport:
 
 
 @transaction.atomic
+def comment_keep(*, actor, comment: Comment) -> Comment:
+    """A cadre looked at the reports of a comment and keeps it visible (until new reports)."""
+    _require(actor, comment.topic.village, "talks.moderate")
+    kept = Comment.objects.filter(
+        pk=comment.pk, hidden_at__isnull=True, report_count__gt=F("reports_kept")
+    ).update(reports_kept=F("report_count"))
+    if kept != 1:
+        raise TalksError(_("There is no new report on this comment."), code="no_reports")
+    comment.refresh_from_db(fields=["report_count", "reports_kept"])
+    audit.record(
+        actor=actor,
+        action="comment.keep",
+        obj=comment,
+        village=comment.topic.village,
+        changes={"reports": comment.report_count},
+    )
+    return comment
+
+
+@transaction.atomic
 def support_add(*, actor, topic: Topic, comment: Comment | None = None) -> bool:
     """Support a topic or a comment, once per person. False if already supported."""
     _require(actor, topic.village, "talks.comment")

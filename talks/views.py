@@ -73,6 +73,8 @@ def topic_list(request, village_slug):
         "categories": Topic.Category.choices,
         "record": selectors.cadre_record(request.village),
     }
+    if "talks.moderate" in request.village_perms:
+        context["reported"] = selectors.reported_count(request.village)
     return render(request, "talks/list.html", context)
 
 
@@ -98,6 +100,28 @@ def topic_new(request, village_slug):
 @require_GET
 def topic_detail(request, village_slug, pk):
     return _detail(request, _topic(request, pk))
+
+
+@village_view("talks.moderate")
+@require_GET
+def reports(request, village_slug):
+    """The cadres' queue of reported comments: hide one (with a reason) or keep it."""
+    page = selectors.reported_comments(request.village, page=request.GET.get("page"))
+    return render(request, "talks/reports.html", {"page": page})
+
+
+@village_view("talks.moderate")
+@require_POST
+def keep(request, village_slug, comment_pk):
+    comment = get_object_or_404(Comment, village=request.village, pk=comment_pk)
+    try:
+        services.comment_keep(actor=request.user, comment=comment)
+    except TalksError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The comment stays visible."))
+    return redirect("talks:reports", village_slug=request.village.slug)
 
 
 @village_view("village.member")
@@ -184,7 +208,10 @@ def hide(request, village_slug, pk, comment_pk):
         messages.error(request, _("Give a reason for hiding the comment."))
         return redirect(topic)
     call = lambda: services.comment_hide(actor=request.user, comment=target, **form.cleaned_data)  # noqa: E731
-    return _write(request, topic, call, done=_("The comment is hidden."))
+    response = _write(request, topic, call, done=_("The comment is hidden."))
+    if request.POST.get("back") == "reports":  # hidden from the queue of reported comments
+        return redirect("talks:reports", village_slug=request.village.slug)
+    return response
 
 
 @village_view("talks.comment")

@@ -83,6 +83,11 @@ def _inbox(p):
     return reverse("talks:inbox", args=[p.here.slug])
 
 
+def _keep(p):
+    _topic, comment = _comment(p)
+    return reverse("talks:keep", args=[p.here.slug, comment.pk])
+
+
 CASES = [
     Case("talks:list", lambda p: reverse("talks:list", args=[p.here.slug]), PUBLIC),
     Case(
@@ -117,4 +122,6 @@ CASES = [
     Case("talks:withdraw", lambda p: _url("withdraw", p), MEMBERS_POST),
     Case("talks:rate", lambda p: _url("rate", p), MEMBERS_POST),
     Case("talks:inbox", _inbox, MEMBERS),
+    Case("talks:reports", lambda p: reverse("talks:reports", args=[p.here.slug]), CADRES),
+    Case("talks:keep", _keep, CADRES_POST),
 ]

@@ -11,6 +11,7 @@ from PIL import Image
 
 from talks import services
 from talks.models import Comment, Event, Notification, Photo, Rating, Topic
+from talks.services import TalksError
 from tests.factories import member
 from tests.talks.factories import TopicFactory, topic_in
 from villageaffairs.models import Role
@@ -275,3 +276,79 @@ def test_a_task_assignment_goes_to_cadres_only(people):
     )
     assert task.assignments.count() == 2
     assert Notification.objects.filter(user=secretary, kind="task_assigned").exists()
+
+
+def test_cadres_work_through_the_queue_of_reported_comments(client, people):
+    topic = TopicFactory(village=people.here, author=people.villager_here, status=S.DISCUSSING)
+    rude = Comment.objects.create(
+        village=people.here, topic=topic, author=people.villager_here, text="骂人的话"
+    )
+    fine = Comment.objects.create(
+        village=people.here, topic=topic, author=people.villager_here, text="说得对"
+    )
+    a, b, c = (member(people.here) for _ in range(3))
+    services.comment_report(actor=a, comment=rude, reason="骂人")
+    services.comment_report(actor=b, comment=rude, reason="")
+    services.comment_report(actor=a, comment=fine, reason="不喜欢")
+    queue = reverse("talks:reports", args=[people.here.slug])
+
+    client.force_login(people.cadre_here)
+    listing = client.get(reverse("talks:list", args=[people.here.slug])).content.decode()
+    assert queue in listing and "2 条被举报的评论" in listing
+    page = client.get(queue)
+    assert [x.pk for x in page.context["page"]] == [rude.pk, fine.pk]  # most reported first
+    assert "骂人" in page.content.decode()
+
+    # Keep one: it leaves the queue until somebody reports it again.
+    response = client.post(reverse("talks:keep", args=[people.here.slug, fine.pk]))
+    assert response.status_code == 302 and response.url == queue
+    assert [x.pk for x in client.get(queue).context["page"]] == [rude.pk]
+    response = client.post(reverse("talks:keep", args=[people.here.slug, fine.pk]))
+    assert "没有新的举报" in client.get(queue).content.decode()
+    services.comment_report(actor=c, comment=fine, reason="")
+    assert [x.pk for x in client.get(queue).context["page"]] == [rude.pk, fine.pk]
+
+    # Hide one from the queue: back to the queue, hidden with its reason for everyone.
+    hide = reverse("talks:hide", args=[people.here.slug, topic.pk, rude.pk])
+    response = client.post(hide, {"reason": "人身攻击", "back": "reports"})
+    assert response.status_code == 302 and response.url == queue
+    rude.refresh_from_db()
+    assert rude.is_hidden and rude.hidden_reason == "人身攻击"
+    assert [x.pk for x in client.get(queue).context["page"]] == [fine.pk]
+
+
+def test_the_report_queue_query_count_does_not_grow(client, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    topic = TopicFactory(village=people.here, author=people.villager_here, status=S.DISCUSSING)
+
+    def reported_comment():
+        comment = Comment.objects.create(
+            village=people.here, topic=topic, author=member(people.here), text="x"
+        )
+        for _ in range(2):
+            services.comment_report(actor=member(people.here), comment=comment, reason="r")
+
+    reported_comment()
+    client.force_login(people.cadre_here)
+    queue = reverse("talks:reports", args=[people.here.slug])
+    with CaptureQueriesContext(connection) as few:
+        client.get(queue)
+    for _ in range(8):
+        reported_comment()
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(queue).context["page"]) == 9
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_villager_cannot_keep_a_reported_comment(people):
+    topic = TopicFactory(village=people.here, author=people.villager_here, status=S.DISCUSSING)
+    comment = Comment.objects.create(
+        village=people.here, topic=topic, author=people.villager_here, text="x"
+    )
+    services.comment_report(actor=member(people.here), comment=comment)
+    with pytest.raises(TalksError):
+        services.comment_keep(actor=people.villager_here, comment=comment)
+    comment.refresh_from_db()
+    assert comment.reports_kept == 0
