@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loans import rates
+from villageaffairs.models import village_key
 
 
 class Bank(models.Model):
@@ -219,12 +220,7 @@ class StarTier(models.Model):
 class Consent(models.Model):
     """The household head lets a branch see the full credit profile, until revoked."""
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     household = models.ForeignKey(
         "villageaffairs.Household",
         verbose_name=_("household"),
@@ -281,12 +277,7 @@ class Lookup(models.Model):
         REVIEW = "review", _("review of an existing loan")
         VISIT = "visit", _("visit to the village")
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     household = models.ForeignKey(
         "villageaffairs.Household",
         verbose_name=_("household"),
@@ -328,12 +319,7 @@ class Application(models.Model):
         DECLINED = "declined", _("declined")
         DISBURSED = "disbursed", _("disbursed")
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     household = models.ForeignKey(
         "villageaffairs.Household",
         verbose_name=_("household"),

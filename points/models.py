@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from villageaffairs.models import Household
+from villageaffairs.models import CleanPhoto, Household, village_key
 
 DEFAULT_STAR_THRESHOLDS = [100, 200, 300, 400, 450]  # 483 points → five stars
 DEFAULT_POSTING_DAYS = 3
@@ -123,12 +123,7 @@ class RuleRevision(models.Model):
     rule = models.ForeignKey(
         Rule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="revisions"
     )
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("changed by"),
@@ -171,12 +166,7 @@ class Claim(models.Model):
         REJECTED = "rejected", _("rejected")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     household = models.ForeignKey(
         "villageaffairs.Household",
         verbose_name=_("household"),
@@ -243,18 +233,13 @@ class Claim(models.Model):
 
 
 def _photo_path(instance, filename):
+    """Kept for the early migrations; photos are filed by villageaffairs.models.CleanPhoto."""
     return f"points/{instance.village_id}/{timezone.now():%Y/%m}/{filename}"
 
 
-class EvidencePhoto(models.Model):
+class EvidencePhoto(CleanPhoto):
     """A cleaned photo (see villageaffairs.images) attached to a claim or a direct entry."""
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     claim = models.ForeignKey(
         Claim,
         verbose_name=_("claim"),
@@ -271,21 +256,10 @@ class EvidencePhoto(models.Model):
         on_delete=models.PROTECT,
         related_name="photos",
     )
-    image = models.ImageField(
-        _("photo"), upload_to=_photo_path, width_field="width", height_field="height"
-    )
-    thumbnail = models.ImageField(_("thumbnail"), upload_to=_photo_path)
-    width = models.PositiveIntegerField(default=0, editable=False)
-    height = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
-    class Meta:
+    class Meta(CleanPhoto.Meta):
         verbose_name = _("evidence photo")
         verbose_name_plural = _("evidence photos")
-        ordering = ["pk"]
-
-    def __str__(self):
-        return self.image.name
 
 
 class LedgerQuerySet(models.QuerySet):
@@ -307,12 +281,7 @@ class LedgerEntry(models.Model):
         REDEMPTION = "redemption", _("redemption")
         REVERSAL = "reversal", _("reversal")
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     household = models.ForeignKey(
         "villageaffairs.Household",
         verbose_name=_("household"),
@@ -436,12 +405,7 @@ class Balance(models.Model):
         on_delete=models.PROTECT,
         related_name="points_balance",
     )
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     score = models.IntegerField(_("score"), default=0)
     balance = models.IntegerField(_("balance"), default=0)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -464,12 +428,7 @@ class YearScore(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     year = models.PositiveSmallIntegerField(_("year"))
     score = models.IntegerField(_("score"), default=0)
 
@@ -493,12 +452,7 @@ class Objection(models.Model):
         UPHELD = "upheld", _("upheld")
         DISMISSED = "dismissed", _("dismissed")
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     entry = models.ForeignKey(
         LedgerEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="objections"
     )
@@ -566,12 +520,7 @@ class RankingSnapshot(models.Model):
         ALL = "all", _("all time")
         YEAR = "year", _("this year")
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     period = models.CharField(_("period"), max_length=4, choices=Period.choices)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed"), default=timezone.now)
@@ -622,12 +571,7 @@ class RankingSnapshot(models.Model):
 class Suspension(models.Model):
     """A penalty that suspends a household's right to redeem points for a while."""
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     household = models.ForeignKey(
         "villageaffairs.Household",
         verbose_name=_("household"),
@@ -692,12 +636,7 @@ class Redemption(models.Model):
         COLLECTED = "collected", _("collected")
         CANCELLED = "cancelled", _("cancelled")
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     household = models.ForeignKey(
         "villageaffairs.Household",
         verbose_name=_("household"),

@@ -16,7 +16,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from villageaffairs.models import Village
+from villageaffairs.models import Village, village_key
 
 ZERO = Decimal("0.00")
 
@@ -37,9 +37,7 @@ class Disclosure(models.Model):
         DRAFT = "draft", _("draft")
         PUBLISHED = "published", _("published")
 
-    village = models.ForeignKey(
-        Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="disclosures"
-    )
+    village = village_key(related_name="disclosures")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=120)
     text = models.TextField(_("text"))
@@ -88,9 +86,7 @@ class Disclosure(models.Model):
 class DisclosureRevision(models.Model):
     """The text an item had before an edit after publication: kept and shown ("amended on")."""
 
-    village = models.ForeignKey(
-        Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
-    )
+    village = village_key()
     disclosure = models.ForeignKey(
         Disclosure,
         verbose_name=_("disclosure"),
@@ -130,9 +126,7 @@ class Attachment(models.Model):
         IMAGE = "image", _("photo")
         PDF = "pdf", _("PDF document")
 
-    village = models.ForeignKey(
-        Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
-    )
+    village = village_key()
     disclosure = models.ForeignKey(
         Disclosure,
         verbose_name=_("disclosure"),
@@ -182,9 +176,7 @@ class FinanceMonth(models.Model):
         CHECKED = "checked", _("checked by the finance group")
         PUBLISHED = "published", _("published")
 
-    village = models.ForeignKey(
-        Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="finance_months"
-    )
+    village = village_key(related_name="finance_months")
     month = models.DateField(_("month"))  # the 1st of the month
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="open")
     # Frozen when checked (see the module docstring).
@@ -287,9 +279,7 @@ def category_direction(category: str) -> str:
 class FinanceEntry(models.Model):
     """One income or expense of the village collective."""
 
-    village = models.ForeignKey(
-        Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="finance_entries"
-    )
+    village = village_key(related_name="finance_entries")
     date = models.DateField(_("date"))
     direction = models.CharField(_("income or expense"), max_length=10, choices=Direction.choices)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
@@ -340,9 +330,7 @@ class FinanceEntry(models.Model):
 class EntryImport(models.Model):
     """An uploaded sheet of entries: previewed first, imported all at once or not at all."""
 
-    village = models.ForeignKey(
-        Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
-    )
+    village = village_key()
     filename = models.CharField(_("file name"), max_length=120)
     # The sheet as CSV text (Excel sheets are converted when uploaded), kept until confirmed.
     data = models.TextField(_("data"))
@@ -369,9 +357,7 @@ class Question(models.Model):
     """A villager's question about an item, a month's accounts or one entry; a cadre answers.
     Both are public, with names and times."""
 
-    village = models.ForeignKey(
-        Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
-    )
+    village = village_key()
     disclosure = models.ForeignKey(
         Disclosure,
         verbose_name=_("disclosure"),
@@ -438,9 +424,7 @@ class Question(models.Model):
 class OverdueNotice(models.Model):
     """Last month's accounts were not published by the 10th (marked by a beat job)."""
 
-    village = models.ForeignKey(
-        Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
-    )
+    village = village_key()
     month = models.DateField(_("month"))
     marked_at = models.DateTimeField(_("marked"), auto_now_add=True)
     cleared_at = models.DateTimeField(_("published late on"), null=True, blank=True)

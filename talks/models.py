@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from villageaffairs.models import CleanPhoto, village_key
+
 TITLE_MAX = 120
 TEXT_MAX = 4000
 COMMENT_MAX = 1000
@@ -139,18 +141,13 @@ class Topic(models.Model):
 
 
 def _photo_path(instance, filename):
+    """Kept for the early migrations; photos are filed by villageaffairs.models.CleanPhoto."""
     return f"talks/{instance.village_id}/{timezone.now():%Y/%m}/{filename}"
 
 
-class Photo(models.Model):
+class Photo(CleanPhoto):
     """A cleaned photo (villageaffairs.images) of a topic or of a progress note."""
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     topic = models.ForeignKey(
         Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="photos"
     )
@@ -162,33 +159,17 @@ class Photo(models.Model):
         on_delete=models.CASCADE,
         related_name="photos",
     )
-    image = models.ImageField(
-        _("photo"), upload_to=_photo_path, width_field="width", height_field="height"
-    )
-    thumbnail = models.ImageField(_("thumbnail"), upload_to=_photo_path)
-    width = models.PositiveIntegerField(default=0, editable=False)
-    height = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
-    class Meta:
+    class Meta(CleanPhoto.Meta):
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
-        ordering = ["pk"]
         indexes = [models.Index(fields=["village", "topic"], name="talkphoto_village_topic")]
-
-    def __str__(self):
-        return self.image.name
 
 
 class Reply(models.Model):
     """An official reply by the secretary or a cadre, shown apart from the comments."""
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     topic = models.ForeignKey(
         Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="replies"
     )
@@ -213,12 +194,7 @@ class Reply(models.Model):
 
 
 class Comment(models.Model):
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     topic = models.ForeignKey(
         Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="comments"
     )
@@ -276,12 +252,7 @@ class Comment(models.Model):
 class Support(models.Model):
     """One person's support of a topic or of a comment (one each, enforced by the database)."""
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
     )
@@ -316,12 +287,7 @@ class Support(models.Model):
 
 
 class AbuseReport(models.Model):
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     comment = models.ForeignKey(
         Comment, verbose_name=_("comment"), on_delete=models.CASCADE, related_name="reports"
     )
@@ -364,12 +330,7 @@ class Vote(models.Model):
         NEW_RULE = "new_rule", _("a new village rule")
         CHANGE_RULE = "change_rule", _("a change to a village rule")
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     topic = models.ForeignKey(
         Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="votes"
     )
@@ -451,12 +412,7 @@ class Ballot(models.Model):
     """One ballot. ``voter_key`` is "u<user id>" or "h<household id>" (per the vote's
     electorate), so one unique constraint enforces one ballot per voter or per household."""
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     vote = models.ForeignKey(
         Vote, verbose_name=_("vote"), on_delete=models.CASCADE, related_name="ballots"
     )
@@ -507,12 +463,7 @@ class Ballot(models.Model):
 class Task(models.Model):
     """A piece of handling work on a topic, assigned to one or more cadres."""
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     topic = models.ForeignKey(
         Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="tasks"
     )
@@ -546,12 +497,7 @@ class Task(models.Model):
 
 
 class TaskAssignment(models.Model):
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     task = models.ForeignKey(
         Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="assignments"
     )
@@ -573,12 +519,7 @@ class TaskAssignment(models.Model):
 
 
 class ProgressNote(models.Model):
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     task = models.ForeignKey(
         Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="notes"
     )
@@ -601,12 +542,7 @@ class ProgressNote(models.Model):
 
 
 class Rating(models.Model):
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     topic = models.ForeignKey(
         Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="ratings"
     )
@@ -658,12 +594,7 @@ class Event(models.Model):
         WITHDRAWN = "withdrawn", _("withdrew the matter")
         MERGED = "merged", _("merged as a duplicate")
 
-    village = models.ForeignKey(
-        "villageaffairs.Village",
-        verbose_name=_("village"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    village = village_key()
     topic = models.ForeignKey(
         Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="events"
     )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -66,6 +67,43 @@ class Region(models.Model):
             chain.append(node)
             node = node.parent
         return list(reversed(chain))
+
+
+def village_key(related_name: str = "+", **kwargs) -> models.ForeignKey:
+    """The village a row belongs to: every village-scoped model of every app has one, and the
+    tenancy checks and the scoped admin filter on it."""
+    return models.ForeignKey(
+        "villageaffairs.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        **kwargs,
+    )
+
+
+def photo_path(instance, filename):
+    return f"{instance._meta.app_label}/{instance.village_id}/{timezone.now():%Y/%m}/{filename}"
+
+
+class CleanPhoto(models.Model):
+    """Abstract: a photo cleaned by ``villageaffairs.images.clean_image`` (re-encoded without
+    metadata, randomly named) and its thumbnail, filed under ``<app>/<village>/<yyyy>/<mm>/``."""
+
+    village = village_key()
+    image = models.ImageField(
+        _("photo"), upload_to=photo_path, width_field="width", height_field="height"
+    )
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=photo_path)
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.image.name
 
 
 class Village(models.Model):
