@@ -318,6 +318,7 @@ class Application(models.Model):
         APPROVED = "approved", _("approved")
         DECLINED = "declined", _("declined")
         DISBURSED = "disbursed", _("disbursed")
+        WITHDRAWN = "withdrawn", _("withdrawn")
 
     village = village_key()
     household = models.ForeignKey(
@@ -383,6 +384,7 @@ class Application(models.Model):
         related_name="+",
     )
     disbursed_at = models.DateTimeField(_("disbursed"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     # The state the household was last told about by SMS (so a retried task sends once).
     notified_state = models.CharField(max_length=10, blank=True, editable=False)
 

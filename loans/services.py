@@ -398,3 +398,24 @@ def application_disburse(*, actor, application: Application) -> Application:
         disbursed_by=actor,
         disbursed_at=timezone.now(),
     )
+
+
+@transaction.atomic
+def application_withdraw(*, actor, application: Application) -> Application:
+    """The household head takes back an application the bank has not decided yet."""
+    _head_check(actor, application.household)
+    won = Application.objects.filter(pk=application.pk, state=Application.State.SUBMITTED).update(
+        state=Application.State.WITHDRAWN, withdrawn_at=timezone.now()
+    )
+    if not won:
+        raise LoanError(
+            _("Only an application the bank has not decided yet can be withdrawn."), "state"
+        )
+    application.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="loans.application.withdrawn",
+        obj=application,
+        changes={"state": (Application.State.SUBMITTED, Application.State.WITHDRAWN)},
+    )
+    return application

@@ -302,5 +302,26 @@ def household_application(request, village_slug, pk):
     app = selectors.application_of_household(household, pk)
     if app is None:
         raise Http404("No such application.")
-    context = {"application": app, "schedule": app.schedule()}
+    context = {
+        "application": app,
+        "schedule": app.schedule(),
+        "is_head": household.head_id is not None and household.head.user_id == request.user.pk,
+    }
     return render(request, "loans/household_application.html", context)
+
+
+@village_view("village.member")
+@require_POST
+def withdraw(request, village_slug, pk):
+    household = _my_household(request, head=True)
+    app = selectors.application_of_household(household, pk)
+    if app is None:
+        raise Http404("No such application.")
+    try:
+        services.application_withdraw(actor=request.user, application=app)
+    except services.LoanError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Your application is withdrawn."))
+    return redirect("loans_village:application", village_slug=village_slug, pk=app.pk)

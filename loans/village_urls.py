@@ -11,4 +11,5 @@ urlpatterns = [
     path("credit/consent/<int:branch_id>/", views.consent, name="consent"),
     path("credit/apply/", views.apply, name="apply"),
     path("credit/applications/<int:pk>/", views.household_application, name="application"),
+    path("credit/applications/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
 ]

@@ -101,4 +101,10 @@ CASES = [
         lambda p: reverse("loans_village:application", args=[p.here.slug, _own_application(p).pk]),
         HEAD | {"cadre_here": 404},
     ),
+    Case(
+        "loans_village:withdraw",
+        lambda p: reverse("loans_village:withdraw", args=[p.here.slug, _own_application(p).pk]),
+        HEAD | {"cadre_here": 404, "villager_here": 302},
+        method="post",
+    ),
 ]

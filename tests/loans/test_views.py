@@ -277,3 +277,36 @@ def test_a_scan_without_a_readable_sign_says_so(client, bank, content, message):
     response = client.post(url, {"photo": photo, "purpose": "enquiry"})
     assert response.status_code == 400
     assert message in response.content.decode()
+
+
+def test_the_head_withdraws_an_undecided_application_and_the_bank_cannot_approve_it(client, bank):
+    from tests.factories import member
+    from tests.loans.factories import application_for
+
+    app = application_for(bank.branch, bank.household)
+    page = reverse("loans_village:application", args=["youyi", app.pk])
+    withdraw = reverse("loans_village:withdraw", args=["youyi", app.pk])
+
+    # Another member of the household sees the application but cannot withdraw it.
+    relative = member(bank.youyi, household=bank.household)
+    client.force_login(relative)
+    assert client.get(page).status_code == 200
+    assert withdraw not in client.get(page).content.decode()
+    assert client.post(withdraw).status_code == 404
+
+    client.force_login(bank.wen)
+    assert withdraw in client.get(page).content.decode()
+    response = client.post(withdraw, follow=True)
+    app.refresh_from_db()
+    assert app.state == "withdrawn" and app.withdrawn_at is not None
+    assert "已撤回" in response.content.decode()
+    assert withdraw not in response.content.decode()  # nothing more to withdraw
+    response = client.post(withdraw, follow=True)
+    assert "只有银行尚未决定的申请才能撤回" in response.content.decode()
+
+    bank.consent()
+    client.force_login(bank.officer)
+    detail = reverse("loans:application", kwargs={"branch_id": bank.branch.pk, "pk": app.pk})
+    client.post(detail, {"action": "approve", "amount": "100000"})
+    app.refresh_from_db()
+    assert app.state == "withdrawn" and app.approved_amount is None
