@@ -50,6 +50,15 @@ def test_production_refuses_to_start_without_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_source_only_commands_run_without_a_secret_key():
+    env = dict(PRODUCTION_ENV)
+    del env["SECRET_KEY"]
+    result = _manage("makemigrations", "--check", "--dry-run", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    assert _manage("migrate", "--plan", env=env).returncode != 0  # touches the database: no
+
+
 def test_check_deploy_is_clean_with_production_values():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr + result.stdout
