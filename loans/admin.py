@@ -15,7 +15,7 @@ from loans.models import (
     StarTier,
 )
 from villageaffairs import audit
-from villageaffairs.admin_scoping import OperatorOnlyAdmin
+from villageaffairs.admin_scoping import OperatorOnlyAdmin, ReadOnlyAdminMixin
 
 
 class AuditedOperatorAdmin(OperatorOnlyAdmin):
@@ -29,15 +29,8 @@ class AuditedOperatorAdmin(OperatorOnlyAdmin):
         )
 
 
-class ReadOnlyOperatorAdmin(OperatorOnlyAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyOperatorAdmin(ReadOnlyAdminMixin, OperatorOnlyAdmin):
+    pass
 
 
 @admin.register(Bank)
@@ -65,15 +58,6 @@ class BranchRoleAdmin(AuditedOperatorAdmin):
 class StarTierInline(admin.TabularInline):
     model = StarTier
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RatePolicy)

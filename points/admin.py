@@ -25,21 +25,8 @@ from points.models import (
     Sign,
     Suspension,
 )
-from villageaffairs.admin_scoping import VillageScopedAdmin
+from villageaffairs.admin_scoping import ReadOnlyAdminMixin, VillageScopedAdmin
 from villageaffairs.images import clean_image
-
-
-class ReadOnlyMixin:
-    """Append-only records: visible in the admin, changed only through services."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _thumb(photo):
@@ -50,7 +37,7 @@ def _thumb(photo):
     )
 
 
-class RuleRevisionInline(ReadOnlyMixin, admin.TabularInline):
+class RuleRevisionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = RuleRevision
     extra = 0
     fields = ("created_at", "actor", "changes", "note")
@@ -110,7 +97,7 @@ class RuleAdmin(VillageScopedAdmin):
             obj.pk, obj.created_at = rule.pk, rule.created_at
 
 
-class EvidenceInline(ReadOnlyMixin, admin.TabularInline):
+class EvidenceInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = EvidencePhoto
     fk_name = "claim"
     extra = 0
@@ -127,7 +114,7 @@ class ClaimActionForm(ActionForm):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ReadOnlyMixin, VillageScopedAdmin):
+class ClaimAdmin(ReadOnlyAdminMixin, VillageScopedAdmin):
     list_display = ("household", "rule_text", "points", "state", "created_at", "thumbnails")
     list_filter = ("state", "rule__category")
     search_fields = ("household__name", "household__house_number", "rule__text")
@@ -220,7 +207,7 @@ class ClaimAdmin(ReadOnlyMixin, VillageScopedAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyMixin, VillageScopedAdmin):
+class LedgerEntryAdmin(ReadOnlyAdminMixin, VillageScopedAdmin):
     list_display = ("created_at", "household", "kind", "points", "reason", "actor")
     list_filter = ("kind", "year")
     search_fields = ("household__name", "household__house_number", "reason")
@@ -232,7 +219,7 @@ class LedgerEntryAdmin(ReadOnlyMixin, VillageScopedAdmin):
 
 
 @admin.register(Balance)
-class BalanceAdmin(ReadOnlyMixin, VillageScopedAdmin):
+class BalanceAdmin(ReadOnlyAdminMixin, VillageScopedAdmin):
     list_display = ("household", "score", "balance", "updated_at")
     search_fields = ("household__name", "household__house_number")
     list_select_related = ("household",)
@@ -243,7 +230,7 @@ class BalanceAdmin(ReadOnlyMixin, VillageScopedAdmin):
 
 
 @admin.register(Objection)
-class ObjectionAdmin(ReadOnlyMixin, VillageScopedAdmin):
+class ObjectionAdmin(ReadOnlyAdminMixin, VillageScopedAdmin):
     list_display = ("entry", "text", "raised_by", "state", "created_at", "response")
     list_filter = ("state",)
     list_select_related = ("entry__household", "raised_by")
@@ -253,7 +240,7 @@ class ObjectionAdmin(ReadOnlyMixin, VillageScopedAdmin):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(ReadOnlyMixin, VillageScopedAdmin):
+class RedemptionAdmin(ReadOnlyAdminMixin, VillageScopedAdmin):
     list_display = ("created_at", "household", "item", "quantity", "points", "state")
     list_filter = ("state",)
     list_select_related = ("household", "item")

@@ -14,18 +14,11 @@ from publicity.models import (
     OverdueNotice,
     Question,
 )
-from villageaffairs.admin_scoping import VillageScopedAdmin
+from villageaffairs.admin_scoping import ReadOnlyAdminMixin, VillageScopedAdmin
 
 
-class ReadOnlyAdmin(VillageScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, VillageScopedAdmin):
+    pass
 
 
 @admin.register(Disclosure)

@@ -5,18 +5,11 @@ a cadre change the village's talks settings."""
 from django.contrib import admin
 
 from talks.models import AbuseReport, Comment, Event, Notification, TalksSettings, Topic, Vote
-from villageaffairs.admin_scoping import VillageScopedAdmin
+from villageaffairs.admin_scoping import ReadOnlyAdminMixin, VillageScopedAdmin
 
 
-class ReadOnlyAdmin(VillageScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, VillageScopedAdmin):
+    pass
 
 
 @admin.register(TalksSettings)

@@ -128,3 +128,18 @@ class OperatorOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._operator(request)
+
+
+class ReadOnlyAdminMixin:
+    """Records changed only through services (append-only, or with rules the admin cannot
+    keep): visible in the admin, never added, changed or deleted there. Put it first:
+    ``class XAdmin(ReadOnlyAdminMixin, VillageScopedAdmin)``."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
