@@ -56,6 +56,9 @@ CADRES = expect(
     officer_serving=404,
     officer_other=404,
 )
+# POST-only pages asked with GET: those who may reach the page get 405, the others as above.
+MEMBERS_POST = MEMBERS | {"villager_here": 405, "cadre_here": 405, "operator": 405}
+CADRES_POST = CADRES | {"cadre_here": 405, "operator": 405}
 
 
 @dataclass

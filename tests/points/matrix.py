@@ -2,27 +2,10 @@ from django.urls import reverse
 
 from points import services
 from tests.factories import HouseholdFactory
-from tests.matrix import CADRES, MEMBERS, PUBLIC, Case, expect
+from tests.matrix import CADRES, CADRES_POST, MEMBERS, MEMBERS_POST, PUBLIC, Case, expect
 from tests.points.factories import RuleFactory
 
-# POST-only pages answer GET with 405 once the viewer may reach them; their POSTs are tested
-# in tests/points/test_views.py.
-POST_ONLY_MEMBERS = expect(
-    anonymous=302,
-    villager_here=405,
-    villager_elsewhere=404,
-    cadre_here=405,
-    operator=405,
-    cadre_elsewhere=404,
-)
-POST_ONLY_CADRES = expect(
-    anonymous=302,
-    villager_here=404,
-    villager_elsewhere=404,
-    cadre_here=405,
-    operator=405,
-    cadre_elsewhere=404,
-)
+# POST-only pages: their POSTs are tested in tests/points/test_views.py.
 # Pages about the viewer's own household: the operator has every flag but no household.
 OWN_HOUSEHOLD = expect(anonymous=302, villager_elsewhere=404, cadre_elsewhere=404, operator=404)
 
@@ -60,15 +43,15 @@ CASES = [
     Case("points:posting", _url("points:posting"), PUBLIC),
     Case("points:objection_new", _entry_url, MEMBERS),
     Case("points:claims", _url("points:claims"), OWN_HOUSEHOLD),
-    Case("points:claim_withdraw", _url("points:claim_withdraw", 1), POST_ONLY_MEMBERS),
+    Case("points:claim_withdraw", _url("points:claim_withdraw", 1), MEMBERS_POST),
     Case("points:review", _url("points:review"), CADRES),
-    Case("points:review_decide", _url("points:review_decide", 1), POST_ONLY_CADRES),
-    Case("points:objection_resolve", _url("points:objection_resolve", 1), POST_ONLY_CADRES),
+    Case("points:review_decide", _url("points:review_decide", 1), CADRES_POST),
+    Case("points:objection_resolve", _url("points:objection_resolve", 1), CADRES_POST),
     Case("points:award", _url("points:award"), CADRES),
     Case("points:shop", _url("points:shop"), PUBLIC),
-    Case("points:shop_reserve", _url("points:shop_reserve", 1), POST_ONLY_MEMBERS),
+    Case("points:shop_reserve", _url("points:shop_reserve", 1), MEMBERS_POST),
     Case("points:counter", _url("points:counter"), CADRES),
-    Case("points:counter_reservation", _url("points:counter_reservation", 1), POST_ONLY_CADRES),
+    Case("points:counter_reservation", _url("points:counter_reservation", 1), CADRES_POST),
     Case("points:sign_png", _sign_url, CADRES),
     Case("household_public", _household_public, PUBLIC),
 ]

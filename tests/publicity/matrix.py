@@ -5,7 +5,7 @@ from datetime import date
 from django.urls import reverse
 
 from publicity.models import EntryImport, Question
-from tests.matrix import CADRES, PUBLIC, Case, expect
+from tests.matrix import CADRES, CADRES_POST, MEMBERS_POST, PUBLIC, Case, expect
 from tests.publicity.factories import book, entry, publish, published_item
 
 _OUTSIDERS = {
@@ -14,9 +14,6 @@ _OUTSIDERS = {
     "officer_serving": 404,
     "officer_other": 404,
 }
-# POST-only pages asked with GET: holders of the flag get 405, the others what the flag says.
-MEMBERS_POST = expect(anonymous=302, villager_here=405, cadre_here=405, operator=405, **_OUTSIDERS)
-CADRES_POST = expect(anonymous=302, villager_here=404, cadre_here=405, operator=405, **_OUTSIDERS)
 # The accountant's pages ("publicity.finance"); the matrix's cadre is not the accountant.
 FINANCE = expect(anonymous=302, villager_here=404, cadre_here=404, operator=200, **_OUTSIDERS)
 FINANCE_POST = dict(FINANCE, operator=405)

@@ -3,26 +3,9 @@
 from django.urls import reverse
 
 from talks.models import Comment, Notification, Task, Topic
-from tests.matrix import CADRES, MEMBERS, PUBLIC, Case, expect
+from tests.matrix import CADRES, CADRES_POST, MEMBERS, MEMBERS_POST, PUBLIC, Case, expect
 from tests.talks.factories import TopicFactory, VoteFactory
 
-# POST-only pages asked with GET: allowed roles get 405, the others what the flag says.
-MEMBERS_POST = expect(
-    anonymous=302,
-    villager_elsewhere=404,
-    cadre_elsewhere=404,
-    villager_here=405,
-    cadre_here=405,
-    operator=405,
-)
-CADRES_POST = expect(
-    anonymous=302,
-    villager_here=404,
-    villager_elsewhere=404,
-    cadre_elsewhere=404,
-    cadre_here=405,
-    operator=405,
-)
 # A real POST that succeeds redirects back to the topic.
 MEMBERS_DONE = expect(
     anonymous=302,
