@@ -525,7 +525,6 @@ class RankingSnapshot(models.Model):
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed"), default=timezone.now)
     households_ranked = models.PositiveIntegerField(_("households ranked"), default=0)
-    batch = models.BigIntegerField(default=0, editable=False)
     # The village's last snapshot of the same period before this one's day (for movement).
     previous_id = models.BigIntegerField(null=True, blank=True, editable=False)
     standings = models.TextField(_("ranks"), default="", editable=False)
@@ -535,7 +534,6 @@ class RankingSnapshot(models.Model):
         verbose_name_plural = _("ranking snapshots")
         indexes = [
             models.Index(fields=["village", "period", "-computed_at"], name="snapshot_latest"),
-            models.Index(fields=["batch"], name="snapshot_batch"),
         ]
 
     def __str__(self):

@@ -5,7 +5,6 @@ Every service that writes a ledger entry first locks the household's balance row
 balance row, changed with ``F()`` in the same transaction, always equals the sums of the entries.
 """
 
-import secrets
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
@@ -726,7 +725,7 @@ def _today_start() -> datetime:
     return timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
 
 
-def _recompute(village_id: int | None, period: str, year: int | None, batch: int, now) -> int:
+def _recompute(village_id: int | None, period: str, year: int | None, now) -> int:
     """Set-based: one INSERT … SELECT of a snapshot per village, its ranks computed by
     RANK() OVER (PARTITION BY village …) and folded into the snapshot's ``standings`` column.
 
@@ -759,9 +758,9 @@ def _recompute(village_id: int | None, period: str, year: int | None, batch: int
         cursor.execute(
             f"""
             INSERT INTO points_rankingsnapshot
-                (village_id, period, year, computed_at, households_ranked, batch, previous_id,
+                (village_id, period, year, computed_at, households_ranked, previous_id,
                  standings)
-            SELECT r.village_id, %s, %s, %s, COUNT(*), %s,
+            SELECT r.village_id, %s, %s, %s, COUNT(*),
                    (SELECT MAX(p.id) FROM points_rankingsnapshot p
                     WHERE p.village_id = r.village_id AND p.period = %s AND {same_year}
                       AND p.computed_at < %s),
@@ -776,17 +775,7 @@ def _recompute(village_id: int | None, period: str, year: int | None, batch: int
             ) r
             GROUP BY r.village_id
             """,  # noqa: S608 - only fixed fragments are formatted in
-            [
-                period,
-                year,
-                now,
-                batch,
-                period,
-                *year_params,
-                today,
-                *join_params,
-                *where_params,
-            ],
+            [period, year, now, period, *year_params, today, *join_params, *where_params],
         )
         return cursor.rowcount
 
@@ -820,7 +809,6 @@ def rankings_recompute(*, village_id: int | None = None) -> int:
     """
     now = timezone.now()
     year = timezone.localdate(now).year
-    batch = secrets.randbits(62)
-    written = _recompute(village_id, RankingSnapshot.Period.ALL, None, batch, now)
-    written += _recompute(village_id, RankingSnapshot.Period.YEAR, year, batch, now)
+    written = _recompute(village_id, RankingSnapshot.Period.ALL, None, now)
+    written += _recompute(village_id, RankingSnapshot.Period.YEAR, year, now)
     return written
