@@ -6,3 +6,6 @@ class LoansConfig(AppConfig):
     name = "loans"
     verbose_name = _("Point loans")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from loans import landing  # noqa: F401 - registers the bank staff's landing

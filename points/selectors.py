@@ -5,7 +5,9 @@ from datetime import datetime
 
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from points.models import (
     DEFAULT_STAR_THRESHOLDS,
@@ -253,3 +255,14 @@ def village_home_context(request) -> dict:
     snapshot = latest_snapshot(village.pk)
     top = _attach_households(snapshot.ranks()[:5]) if snapshot is not None else []
     return {"points_top": top}
+
+
+def cadre_work_items(village: Village) -> list[dict]:
+    """The cadre work page's points section: what waits for a decision."""
+    claims = Claim.objects.filter(village=village, state=Claim.State.SUBMITTED).count()
+    objections = Objection.objects.filter(village=village, state=Objection.State.OPEN).count()
+    review = reverse("points:review", kwargs={"village_slug": village.slug})
+    return [
+        {"label": _("Point claims to review"), "count": claims, "url": review},
+        {"label": _("Objections to points to resolve"), "count": objections, "url": review},
+    ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -469,3 +470,25 @@ def village_home_context(request) -> dict:
     perms = getattr(request, "village_perms", frozenset())
     overdue = overdue_notices(village) if "publicity.publish" in perms else []
     return {"open_latest": latest, "open_month": month, "open_overdue": overdue}
+
+
+def cadre_work_items(village) -> list[dict]:
+    """The cadre work page's disclosure section: months checked but not yet published, overdue
+    months, drafts and unanswered questions."""
+    checked = FinanceMonth.objects.filter(
+        village=village, status=FinanceMonth.Status.CHECKED
+    ).count()
+    drafts = Disclosure.objects.filter(village=village, status=Disclosure.Status.DRAFT).count()
+    overdue = OverdueNotice.objects.filter(village=village, cleared_at=None).count()
+    index = reverse("publicity:index", kwargs={"village_slug": village.slug})
+    book = reverse("publicity:book", kwargs={"village_slug": village.slug})
+    return [
+        {
+            "label": _("Monthly accounts checked, to publish"),
+            "count": checked,
+            "url": book,
+        },
+        {"label": _("Monthly accounts overdue"), "count": overdue, "url": book},
+        {"label": _("Disclosure drafts"), "count": drafts, "url": index},
+        {"label": _("Questions to answer"), "count": unanswered_count(village), "url": index},
+    ]

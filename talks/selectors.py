@@ -6,7 +6,9 @@ from statistics import median
 
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from talks import states, tally
 from talks.models import (
@@ -304,3 +306,30 @@ def handling_cadres(village):
     from talks.services import _cadre_ids
 
     return get_user_model().objects.filter(pk__in=_cadre_ids(village)).order_by("username")
+
+
+def cadre_work_items(village) -> list[dict]:
+    """The cadre work page's talks section: matters awaiting a reply or being handled, and
+    reported comments (one query for the matters, one for the reports)."""
+    counts = Topic.objects.filter(village=village).aggregate(
+        raised=Count("pk", filter=Q(status=Topic.Status.RAISED)),
+        handling=Count("pk", filter=Q(status=Topic.Status.HANDLING)),
+    )
+    talks = reverse("talks:list", kwargs={"village_slug": village.slug})
+    return [
+        {
+            "label": _("Matters awaiting an official reply"),
+            "count": counts["raised"],
+            "url": f"{talks}?status={Topic.Status.RAISED}",
+        },
+        {
+            "label": _("Matters being handled"),
+            "count": counts["handling"],
+            "url": f"{talks}?status={Topic.Status.HANDLING}",
+        },
+        {
+            "label": _("Reported comments"),
+            "count": reported_count(village),
+            "url": reverse("talks:reports", kwargs={"village_slug": village.slug}),
+        },
+    ]

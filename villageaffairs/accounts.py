@@ -6,8 +6,19 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from villageaffairs.phones import normalize_phone
+from villageaffairs.clientip import client_ip
+from villageaffairs.phones import is_mainland_mobile, normalize_phone
 from villageaffairs.sms import send_sms
+
+# What the page itself already says: the code page names the number the code went to, and
+# the landing page shows who is signed in. As messages they piled up on the next pages.
+QUIET_MESSAGES = frozenset(
+    {
+        "account/messages/login_code_sent.txt",
+        "account/messages/logged_in.txt",
+        "account/messages/phone_verification_sent.txt",
+    }
+)
 
 
 class PhoneField(forms.CharField):
@@ -31,8 +42,36 @@ class PhoneField(forms.CharField):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "incorrect_code": gettext_lazy(
+            "The verification code is wrong. Check the SMS and try again."
+        ),
+        "too_many_login_attempts": gettext_lazy(
+            "Too many tries. Wait a few minutes, then ask for a new verification code."
+        ),
+        "rate_limited": gettext_lazy(
+            "Please wait a minute before asking for another verification code."
+        ),
+        "invalid_login": gettext_lazy("The username or password is not right."),
+        "username_password_mismatch": gettext_lazy("The username or password is not right."),
+    }
+
     def is_open_for_signup(self, request) -> bool:
         return False
+
+    def get_client_ip(self, request) -> str:
+        return client_ip(request)
+
+    def get_login_redirect_url(self, request) -> str:
+        from villageaffairs.landing import landing_url
+
+        return landing_url(request.user)
+
+    def add_message(self, request, level, message_template=None, *args, **kwargs) -> None:
+        if message_template in QUIET_MESSAGES:
+            return
+        super().add_message(request, level, message_template, *args, **kwargs)
 
     def phone_form_field(self, **kwargs):
         return PhoneField(**kwargs)
@@ -75,7 +114,13 @@ class AccountAdapter(DefaultAccountAdapter):
         user.save(update_fields=["phone", "phone_verified"])
 
     def get_user_by_phone(self, phone: str):
-        from villageaffairs.services import user_for_phone
+        """The account of a number. A mainland mobile number nobody has yet gets an account
+        without any village role, so that known and unknown numbers are answered alike and a
+        newcomer can sign in and then ask to join a village."""
+        from villageaffairs.services import user_for_phone, user_for_unregistered_phone
 
         with transaction.atomic():
-            return user_for_phone(phone=phone)
+            user = user_for_phone(phone=phone)
+            if user is None and is_mainland_mobile(phone):
+                user = user_for_unregistered_phone(phone=phone)
+            return user

@@ -6,3 +6,11 @@ class VillageAffairsConfig(AppConfig):
     name = "villageaffairs"
     verbose_name = _("Villages and households")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from villageaffairs.signin import on_login
+
+        # Staff sessions get their short idle expiry from the first request on.
+        user_logged_in.connect(on_login, dispatch_uid="villageaffairs.signin.on_login")

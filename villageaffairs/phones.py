@@ -22,3 +22,17 @@ def normalize_phone(raw: str) -> str:
             code="invalid_phone",
         )
     return value
+
+
+def is_mainland_mobile(phone: str) -> bool:
+    """An E.164 number of a mainland China mobile line (+86 1[3-9]…)."""
+    return phone.startswith("+86") and bool(_MAINLAND.match(phone[3:]))
+
+
+def mask_phone(phone: str) -> str:
+    """'+8613800138000' -> '+86 138****8000': enough for its owner to recognise."""
+    if phone.startswith("+86") and len(phone) == 14:
+        return f"+86 {phone[3:6]}****{phone[-4:]}"
+    if len(phone) > 6:
+        return phone[:4] + "*" * (len(phone) - 7) + phone[-3:]
+    return "*" * len(phone)

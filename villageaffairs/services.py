@@ -210,3 +210,19 @@ def user_for_phone(*, phone: str):
         actor=None, action="account.create_from_resident", obj=resident, changes={"user": user.pk}
     )
     return user
+
+
+def user_for_unregistered_phone(*, phone: str):
+    """An account for a mobile number that no user and no resident of any village has. It has
+    no village role: it sees what visitors see until a village confirms the person. Returns the
+    existing account if one was made meanwhile (two requests for the same number)."""
+    User = get_user_model()
+    try:
+        with transaction.atomic():
+            user = User.objects.create(username=f"p{phone.lstrip('+')}", phone=phone)
+    except IntegrityError:
+        return User.objects.filter(phone=phone).first()
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    audit.record(actor=None, action="account.create_unregistered", obj=user, changes={})
+    return user

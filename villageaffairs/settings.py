@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "villageaffairs.signin.SignInMiddleware",
     "villageaffairs.middleware.TenancyMiddleware",
 ]
 
@@ -147,14 +148,25 @@ ACCOUNT_SIGNUP_FIELDS = ["phone", "username*", "password1*", "password2*"]
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = 3  # resends per code page; each counts as a request
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Limits per number ("key") carry the weight; limits per client address are loose, since a
+# carrier's NAT or a grid worker signing villagers in from one office puts many people behind
+# one address. Addresses come from villageaffairs.clientip (TRUSTED_PROXY_COUNT below).
 ACCOUNT_RATE_LIMITS = {
-    # Guessing codes: a handful of wrong codes per phone, a few dozen per address.
-    "login_failed": "10/m/ip,5/5m/key",
-    "request_login_code": "20/m/ip,3/m/key",
+    # Asking for a code (and asking again): one a minute, 5 an hour, 10 a day per number.
+    "request_login_code": "60/m/ip,300/h/ip,1/m/key,5/h/key,10/d/key",
+    # Trying a code: three tries per code (ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS), and over all
+    # codes 10 an hour per number.
+    "confirm_login_code": "60/m/ip,300/h/ip,10/h/key",
+    # Staff passwords, on the sign-in page and the admin's own.
+    "login_failed": "30/m/ip,5/5m/key",
+    "admin_login": "30/m/ip,5/5m/key",
+    "login": "60/m/ip",
 }
 ACCOUNT_RATE_LIMITS_ENABLED = True
 SOCIALACCOUNT_ONLY = False
@@ -210,6 +222,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 60  # villagers stay signed in on their own phone
+STAFF_SESSION_IDLE_SECONDS = 12 * 60 * 60  # staff sessions end after 12 hours idle
+# The proxies in front of gunicorn that we run, each appending to X-Forwarded-For: in production
+# the HTTPS proxy and nginx (2). With 0 the header is ignored. See villageaffairs/clientip.py.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

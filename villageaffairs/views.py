@@ -51,6 +51,21 @@ def _optional_module(name):
 
 
 @village_view("village.manage")
+def cadre_work(request, village_slug):
+    """Where a cadre lands after signing in: what waits for them, by app, with counts.
+    Each app may offer ``<app>.selectors.cadre_work_items(village)``."""
+    sections = []
+    for app in HOME_APPS:
+        module = _optional_module(f"{app}.selectors")
+        if module is not None and hasattr(module, "cadre_work_items"):
+            sections.append(module.cadre_work_items(request.village))
+    items = [item for section in sections for item in section]
+    waiting = [item for item in items if item["count"]]
+    done = [item for item in items if not item["count"]]
+    return render(request, "villageaffairs/cadre_work.html", {"waiting": waiting, "done": done})
+
+
+@village_view("village.manage")
 def household_register(request, village_slug):
     q = request.GET.get("q", "")[:60]
     page = selectors.household_register(request.village, q, request.GET.get("page", 1))

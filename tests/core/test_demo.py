@@ -14,9 +14,9 @@ def _counts():
 
 
 def test_seed_demo_creates_the_three_villages_and_is_idempotent(db):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--i-know-this-is-not-production", verbosity=0)
     first = _counts()
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--i-know-this-is-not-production", verbosity=0)
     assert _counts() == first
     names = set(Village.objects.values_list("name_en", flat=True))
     assert {"Youyi Village", "Xiqian Village", "Youxiqiao Village"} <= names

@@ -12,9 +12,9 @@ def _counts():
 
 
 def test_the_demo_tells_both_stories_and_is_idempotent(db, client):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--i-know-this-is-not-production", verbosity=0)
     first = _counts()
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--i-know-this-is-not-production", verbosity=0)
     assert _counts() == first
 
     banquet = Topic.objects.get(village__slug="xiqian", title=BANQUET_TITLE)
