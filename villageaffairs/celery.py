@@ -20,6 +20,10 @@ beat_schedule = {
         "task": "villageaffairs.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "prune-unregistered-accounts": {
+        "task": "villageaffairs.tasks.prune_unregistered_accounts",
+        "schedule": crontab(hour=3, minute=27),
+    },
 }
 for _app in BEAT_APPS:
     try:

@@ -226,3 +226,25 @@ def user_for_unregistered_phone(*, phone: str):
     user.save(update_fields=["password"])
     audit.record(actor=None, action="account.create_unregistered", obj=user, changes={})
     return user
+
+
+def unregistered_accounts_prune(*, older_than_days: int = 2) -> int:
+    """Remove accounts made for a number that asked for a code but never signed in, and that
+    no village or bank has taken on: made-up numbers must not fill the user table."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    User = get_user_model()
+    stale = User.objects.filter(
+        last_login__isnull=True,
+        phone_verified=False,
+        is_staff=False,
+        is_superuser=False,
+        date_joined__lt=timezone.now() - timedelta(days=older_than_days),
+        village_roles__isnull=True,
+        branch_roles__isnull=True,
+        resident__isnull=True,
+    ).exclude(phone__isnull=True)
+    _, per_model = stale.delete()
+    return per_model.get(User._meta.label, 0)

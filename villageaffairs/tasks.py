@@ -9,3 +9,10 @@ from django.utils import timezone
 def clear_expired_sessions() -> int:
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task
+def prune_unregistered_accounts() -> int:
+    from villageaffairs.services import unregistered_accounts_prune
+
+    return unregistered_accounts_prune()

@@ -373,3 +373,29 @@ def test_the_compose_stack_trusts_two_proxies():
 
     compose = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read_text())
     assert compose["services"]["web"]["environment"]["TRUSTED_PROXY_COUNT"].endswith(":-2}")
+
+
+def test_accounts_of_numbers_that_never_signed_in_are_pruned(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from villageaffairs.services import unregistered_accounts_prune, user_for_unregistered_phone
+
+    User = get_user_model()
+    old = timezone.now() - timedelta(days=3)
+    never = user_for_unregistered_phone(phone="+8613900000001")
+    signed_in = user_for_unregistered_phone(phone="+8613900000002")
+    fresh = user_for_unregistered_phone(phone="+8613900000003")
+    User.objects.filter(pk__in=[never.pk, signed_in.pk]).update(date_joined=old)
+    User.objects.filter(pk=signed_in.pk).update(last_login=old, phone_verified=True)
+    villager_user = member(VillageFactory(), phone="+8613900000004")
+    User.objects.filter(pk=villager_user.pk).update(date_joined=old)
+
+    assert unregistered_accounts_prune() == 1
+    assert set(User.objects.values_list("pk", flat=True)) >= {
+        signed_in.pk,
+        fresh.pk,
+        villager_user.pk,
+    }
+    assert not User.objects.filter(pk=never.pk).exists()
