@@ -22,3 +22,18 @@ def normalize_phone(raw: str) -> str:
             code="invalid_phone",
         )
     return value
+
+
+def mask_phone(phone: str) -> str:
+    """'+8613800138000' gives '+86138****8000': enough to tell numbers apart in a log, no more.
+
+    The last four digits stay, the four before them are hidden, the rest (country code and
+    carrier prefix) stays. Short numbers keep only their last two digits.
+    """
+    if not phone:
+        return ""
+    plus = "+" if phone.startswith("+") else ""
+    digits = phone[len(plus) :]
+    if len(digits) < 9:
+        return plus + "*" * max(len(digits) - 2, 0) + digits[-2:]
+    return plus + digits[:-8] + "****" + digits[-4:]
