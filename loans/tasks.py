@@ -3,7 +3,6 @@
 from celery import shared_task
 from django.db.models import Q
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from loans.models import Application
 from villageaffairs.sms import send_sms
@@ -30,13 +29,14 @@ def application_notify(application_id: int) -> bool:
     )
     if not claimed:
         return False
+    # Approved templates take no free text: the bank, the amount and the new state; the decline
+    # reason stays on the household's page.
+    amount = application.approved_amount or application.amount
     with translation.override("zh-hans"):
-        text = _("%(branch)s: your loan application of %(amount)s yuan is %(state)s.") % {
-            "branch": application.branch,
-            "amount": application.approved_amount or application.amount,
-            "state": application.get_state_display(),
-        }
-        if application.decline_reason:
-            text += " " + application.decline_reason
-    send_sms(head.phone, text)
+        state = str(application.get_state_display())
+    send_sms(
+        head.phone,
+        "loan_decision",
+        {"bank": str(application.branch), "amount": f"{amount.normalize():f}", "state": state},
+    )
     return True

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -1042,5 +1042,27 @@ def notification_sms(*, notification_id: int) -> bool:
         )
     if not phone:
         return False
-    send_sms(phone, f"【{note.village.name}】{note.text}")
+    send_sms(
+        phone,
+        _SMS_TEMPLATES[note.kind],
+        {"village": note.village.name, "title": _notification_topic_title(note)},
+    )
     return True
+
+
+# The texted kinds and their approved SMS templates (villageaffairs.sms.Template).
+_SMS_TEMPLATES = {
+    Notification.Kind.REPLY: "topic_reply",
+    Notification.Kind.VOTE_OPENED: "vote_opened",
+    Notification.Kind.TASK_ASSIGNED: "task_assigned",
+}
+
+
+def _notification_topic_title(note: Notification) -> str:
+    """The title of the topic the notification links to: the texted kinds all link to one."""
+    try:
+        topic_id = resolve(note.url).kwargs["pk"]
+    except (Resolver404, KeyError):
+        return ""
+    title = Topic.objects.filter(pk=topic_id, village_id=note.village_id).values_list("title")
+    return (title.first() or ("",))[0]

@@ -1,14 +1,17 @@
 """django-allauth adapter: phone numbers live on our User; SMS goes through villageaffairs.sms."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.core.exceptions import ImmediateHttpResponse
 from django import forms
+from django.contrib import messages
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy
 
 from villageaffairs.clientip import client_ip
 from villageaffairs.phones import is_mainland_mobile, normalize_phone
-from villageaffairs.sms import send_sms
+from villageaffairs.sms import SmsError, send_sms
 
 # What the page itself already says: the code page names the number the code went to, and
 # the landing page shows who is signed in. As messages they piled up on the next pages.
@@ -80,23 +83,19 @@ class AccountAdapter(DefaultAccountAdapter):
         return normalize_phone(phone)
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
-        send_sms(
-            phone,
-            _(
-                "Village Affairs sign-in code: %(code)s. It expires in a few minutes; "
-                "never tell it to anyone."
-            )
-            % {"code": code},
-        )
+        try:
+            send_sms(phone, "login_code", {"code": code})
+        except SmsError as error:
+            # Not a 500: the page the code was asked from comes back with the reason. Nothing
+            # was stored yet (allauth keeps the code only after sending), so asking again works.
+            request = context.request
+            messages.error(request, error.message)
+            raise ImmediateHttpResponse(HttpResponseRedirect(request.get_full_path())) from None
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
-        send_sms(
-            phone,
-            _(
-                "Someone asked to sign in to Village Affairs with this number, but it is not "
-                "registered. Ask your village committee to add it."
-            ),
-        )
+        # Sends nothing: providers take approved templates only, never free text, and what an
+        # unregistered number is told is decided with the unknown-number policy, not here.
+        return None
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
         user.phone = phone

@@ -1,5 +1,6 @@
 """Typed helpers that read settings from the environment and fail loudly on bad values."""
 
+import json
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -44,3 +45,17 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if value is None:
         return list(default or [])
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_json(name: str, default: dict) -> dict:
+    """A JSON object, e.g. SMS_TEMPLATE_IDS='{"login_code": "SMS_123456789"}'."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return dict(default)
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} is not valid JSON.") from None
+    if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+        raise ImproperlyConfigured(f"{name} must be a JSON object of strings.")
+    return parsed

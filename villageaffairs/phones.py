@@ -30,9 +30,15 @@ def is_mainland_mobile(phone: str) -> bool:
 
 
 def mask_phone(phone: str) -> str:
-    """'+8613800138000' -> '+86 138****8000': enough for its owner to recognise."""
-    if phone.startswith("+86") and len(phone) == 14:
-        return f"+86 {phone[3:6]}****{phone[-4:]}"
-    if len(phone) > 6:
-        return phone[:4] + "*" * (len(phone) - 7) + phone[-3:]
-    return "*" * len(phone)
+    """'+8613800138000' gives '+86138****8000': enough to tell numbers apart in a log, no more.
+
+    The last four digits stay, the four before them are hidden, the rest (country code and
+    carrier prefix) stays. Short numbers keep only their last two digits.
+    """
+    if not phone:
+        return ""
+    plus = "+" if phone.startswith("+") else ""
+    digits = phone[len(plus) :]
+    if len(digits) < 9:
+        return plus + "*" * max(len(digits) - 2, 0) + digits[-2:]
+    return plus + digits[:-8] + "****" + digits[-4:]

@@ -6,7 +6,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from villageaffairs.env import env_bool, env_int, env_list, env_str
+from villageaffairs.env import env_bool, env_int, env_json, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -180,8 +180,19 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 
-# SMS: one adapter, a log backend by default; SMS_BACKEND names a class with send(phone, text).
-SMS_BACKEND = env_str("SMS_BACKEND", "villageaffairs.sms.LogBackend")
+# SMS (villageaffairs/sms.py): approved provider templates only. SMS_BACKEND is `log` (the
+# default; refused by `check --deploy` with DEBUG off), `aliyun`, `tencent` or a dotted path.
+SMS_BACKEND = env_str("SMS_BACKEND", "log")
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "")
+SMS_ACCESS_KEY_ID = env_str("SMS_ACCESS_KEY_ID", "")
+SMS_ACCESS_KEY_SECRET = env_str("SMS_ACCESS_KEY_SECRET", "")
+SMS_SDK_APP_ID = env_str("SMS_SDK_APP_ID", "")  # Tencent only
+SMS_REGION = env_str("SMS_REGION", "")  # default cn-hangzhou (Aliyun), ap-guangzhou (Tencent)
+SMS_ENDPOINT = env_str("SMS_ENDPOINT", "")  # default: the provider's; tests point it at 127.0.0.1
+# Our template keys to the provider's template ids, as JSON: {"login_code": "SMS_123456789"}.
+SMS_TEMPLATE_IDS = env_json("SMS_TEMPLATE_IDS", {})
+# Seconds: a provider that does not answer must not hold a sign-in request for long.
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 5)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

@@ -1,8 +1,6 @@
 """Sign-in a village can trust: client addresses behind the proxy, limits per number and per
 client, the admin's limit, the 429 page, landing by role, the pages and the session lengths."""
 
-import re
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -21,9 +19,9 @@ HTTPS_PROXY = "10.0.0.2"  # the HTTPS proxy in front of nginx
 
 
 def _last_code(phone):
-    for entry in reversed(LogBackend.outbox):
-        if entry[0] == phone:
-            return re.search(r"\b(\d{6})\b", str(entry[1:])).group(1)
+    for sent in reversed(LogBackend.outbox):
+        if sent.phone == phone and sent.template == "login_code":
+            return sent.params["code"]
     raise AssertionError(f"no SMS sent to {phone}")
 
 
@@ -316,7 +314,7 @@ def test_code_page_brings_up_the_digit_keyboard(villager):
     assert 'inputmode="numeric"' in page
     assert 'autocomplete="one-time-code"' in page
     assert 'name="action" value="resend"' in page
-    assert "+86 138****0011" in page
+    assert "+86138****0011" in page
     assert 'data-wait="' in page
 
 

@@ -214,7 +214,10 @@ def test_approve_then_disburse_and_the_head_is_told_once(
     with django_capture_on_commit_callbacks(execute=True):
         services.application_disburse(actor=bank.officer, application=app)
     assert Application.objects.get(pk=app.pk).state == Application.State.DISBURSED
-    assert [m[0] for m in LogBackend.outbox] == ["+8613800000012", "+8613800000012"]
+    assert [m.phone for m in LogBackend.outbox] == ["+8613800000012", "+8613800000012"]
+    assert [m.template for m in LogBackend.outbox] == ["loan_decision", "loan_decision"]
+    assert LogBackend.outbox[0].params["amount"] == "300000"
+    assert [m.params["state"] for m in LogBackend.outbox] == ["已通过", "已放款"]
     from loans.tasks import application_notify
 
     assert application_notify(app.pk) is False  # already told about this state

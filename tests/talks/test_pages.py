@@ -187,7 +187,9 @@ def test_the_official_reply_notifies_the_author_by_sms(people, django_capture_on
         services.reply_post(actor=people.cadre_here, topic=topic, text="灌溉期结束后维修。")
     topic.refresh_from_db()
     assert topic.status == S.DISCUSSING and topic.first_reply_at is not None
-    assert [phone for phone, _ in LogBackend.outbox] == ["13800000001"]
+    assert LogBackend.outbox == [
+        ("13800000001", "topic_reply", {"village": people.here.name, "title": topic.title[:20]})
+    ]
     note = Notification.objects.get(user=people.villager_here, kind=Notification.Kind.REPLY)
     assert note.sms_sent_at is not None
     assert services.notification_sms(notification_id=note.pk) is False  # once only
