@@ -6,13 +6,25 @@ PYTEST_ARGS ?=
 
 .PHONY: install run test test-postgres lint messages messages-compile bench demo clean
 
-$(BIN)/.installed: pyproject.toml
+# The interpreter the virtualenv is built with: Python 3.11 (Debian 12), 3.12 (Ubuntu 24.04) or
+# 3.13. The stamp names the version, so switching interpreters rebuilds the virtualenv.
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+STAMP := $(BIN)/.installed-$(PY_VERSION)
+
+$(STAMP): pyproject.toml
+	@case "$(PY_VERSION)" in 3.11|3.12|3.13) ;; \
+	  *) echo "Python 3.11, 3.12 or 3.13 is needed; '$(PYTHON)' is '$(PY_VERSION)'." \
+	       "Run e.g. 'make run PYTHON=python3.12'."; exit 1;; esac
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" != "$(PY_VERSION)" ]; then \
+	  echo "$(VENV) was built with another Python: rebuilding it with $(PYTHON) $(PY_VERSION)"; \
+	  rm -rf $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(BIN)/.installed-*
 	touch $@
 
-install: $(BIN)/.installed
+install: $(STAMP)
 
 # The app on SQLite with eager tasks and the demo data, at http://127.0.0.1:8000 (no services).
 run: install
