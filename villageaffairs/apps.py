@@ -6,3 +6,6 @@ class VillageAffairsConfig(AppConfig):
     name = "villageaffairs"
     verbose_name = _("Villages and households")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from villageaffairs import checks  # noqa: F401  (registers the system checks)

@@ -118,6 +118,7 @@ class ProviderBackend:
 
     name = ""
     default_endpoint = ""
+    needs_app_id = False
 
     def __init__(self):
         self.sign_name = settings.SMS_SIGN_NAME
@@ -208,6 +209,7 @@ class TencentBackend(ProviderBackend):
 
     name = "tencent"
     default_endpoint = "sms.tencentcloudapi.com"
+    needs_app_id = True  # Tencent's SmsSdkAppId
     INVALID_NUMBER_CODES = frozenset(
         {
             "InvalidParameterValue.IncorrectPhoneNumber",

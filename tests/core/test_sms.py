@@ -295,3 +295,24 @@ def test_a_provider_that_is_down_does_not_break_sign_in(settings, client, reside
     )
     assert response.status_code == 200
     assert "短信发送失败，请稍后再试" in response.content.decode()
+
+
+def test_checks_name_what_a_provider_is_missing(settings):
+    from villageaffairs.checks import check_sms_backend_in_production, check_sms_settings
+
+    _provider(settings, "aliyun", "")
+    settings.DEBUG = False
+    assert check_sms_settings(None) == [] and check_sms_backend_in_production(None) == []
+    settings.SMS_TEMPLATE_IDS = {**TEMPLATE_IDS, "login": "SMS_9"}
+    settings.SMS_SIGN_NAME = ""
+    assert [e.id for e in check_sms_settings(None)] == [
+        "villageaffairs.E103",  # no sign name
+        "villageaffairs.E105",  # a key that is not one of ours
+    ]
+    settings.SMS_BACKEND = "villageaffairs.sms.NoSuchBackend"
+    assert [e.id for e in check_sms_settings(None)] == ["villageaffairs.E102"]
+    settings.SMS_BACKEND = "log"
+    assert check_sms_settings(None) == []
+    assert [e.id for e in check_sms_backend_in_production(None)] == ["villageaffairs.E101"]
+    settings.DEBUG = True
+    assert check_sms_backend_in_production(None) == []
