@@ -45,6 +45,8 @@ class StandIn:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        # A client that gave up (the timeout test) leaves a broken pipe: not worth a traceback.
+        self.server.handle_error = lambda request, client_address: None
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     @staticmethod
@@ -240,6 +242,16 @@ def test_parameters_must_match_the_template_and_are_cut_short(db):
         send_sms(PHONE, "no_such_template", {})
     send_sms(PHONE, "vote_opened", {"village": "友谊村", "title": "  " + "修" * 30})
     assert LogBackend.outbox[-1].params == {"village": "友谊村", "title": "修" * 20}
+
+
+def test_a_number_that_is_not_one_is_not_sent(aliyun):
+    with pytest.raises(SmsError) as caught:
+        send_sms("12ab", "login_code", {"code": "123456"})
+    assert caught.value.kind == SmsError.INVALID_NUMBER
+    send_sms("138 0013 8000", "login_code", {"code": "123456"})  # typed by hand: tidied
+    assert [parse_qs(urlsplit(r[0]).query)["PhoneNumbers"] for r in aliyun.requests] == [
+        ["13800138000"]
+    ]
 
 
 def test_a_template_without_a_provider_id_is_not_sent(aliyun, settings):
