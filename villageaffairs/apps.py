@@ -10,6 +10,7 @@ class VillageAffairsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from villageaffairs import checks  # noqa: F401  (registers the system checks)
         from villageaffairs.signin import on_login
 
         # Staff sessions get their short idle expiry from the first request on.

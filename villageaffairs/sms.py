@@ -15,12 +15,13 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from villageaffairs.phones import mask_phone
+from villageaffairs.phones import mask_phone, normalize_phone
 
 logger = logging.getLogger("villageaffairs.sms")
 
@@ -118,6 +119,7 @@ class ProviderBackend:
 
     name = ""
     default_endpoint = ""
+    needs_app_id = False
 
     def __init__(self):
         self.sign_name = settings.SMS_SIGN_NAME
@@ -208,6 +210,7 @@ class TencentBackend(ProviderBackend):
 
     name = "tencent"
     default_endpoint = "sms.tencentcloudapi.com"
+    needs_app_id = True  # Tencent's SmsSdkAppId
     INVALID_NUMBER_CODES = frozenset(
         {
             "InvalidParameterValue.IncorrectPhoneNumber",
@@ -291,6 +294,11 @@ def send_sms(phone: str, template_key: str, params: dict) -> str:
     params = _clean_params(template, params)
     backend = get_backend()
     try:
+        # Stored numbers are E.164 already; older rows typed by hand are tidied, not refused.
+        try:
+            phone = normalize_phone(phone)
+        except ValidationError:
+            raise SmsError(SmsError.INVALID_NUMBER, code="not-a-phone-number") from None
         request_id = backend.send(phone=phone, template=template, params=params)
     except SmsError as error:
         logger.warning(

@@ -7,6 +7,15 @@ import yaml
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
+SMS_VARIABLES = [
+    "SMS_SIGN_NAME",
+    "SMS_ACCESS_KEY_ID",
+    "SMS_ACCESS_KEY_SECRET",
+    "SMS_SDK_APP_ID",
+    "SMS_REGION",
+    "SMS_ENDPOINT",
+    "SMS_TEMPLATE_IDS",
+]
 
 
 def _compose():
@@ -52,6 +61,10 @@ def test_app_services_share_one_image_and_environment():
             and "@postgres:5432/" in env["DATABASE_URL"]
         )
         assert env["REDIS_URL"] == "redis://redis:6379/0"
+        # Production never falls back to the log backend; the provider's settings pass through.
+        assert env["SMS_BACKEND"].startswith("${SMS_BACKEND:?")
+        for var in SMS_VARIABLES:
+            assert env[var] == f"${{{var}:-}}", (name, var)
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 

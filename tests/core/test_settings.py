@@ -1,10 +1,13 @@
 """Production settings: checked in a fresh interpreter with production environment values."""
 
+import json
 import os
 import subprocess
 import sys
 
 from django.conf import settings
+
+from villageaffairs.sms import Template
 
 PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 64 + "-a-real-production-secret-value-Qq9#",
@@ -12,6 +15,11 @@ PRODUCTION_ENV = {
     "CSRF_TRUSTED_ORIGINS": "https://cun.example.cn",
     "DATABASE_URL": "sqlite:////tmp/va-deploy-check.sqlite3",
     "REDIS_URL": "redis://127.0.0.1:6379/9",
+    "SMS_BACKEND": "aliyun",
+    "SMS_SIGN_NAME": "友谊村村务",
+    "SMS_ACCESS_KEY_ID": "LTAI-production-key-id",
+    "SMS_ACCESS_KEY_SECRET": "production-key-secret",
+    "SMS_TEMPLATE_IDS": json.dumps({key: f"SMS_4870000{i}" for i, key in enumerate(Template)}),
 }
 
 
@@ -29,6 +37,7 @@ def _manage(*args, env):
             "DATABASE_URL",
             "REDIS_URL",
         }
+        and not k.startswith("SMS_")
     }
     clean.update(env)
     clean["DJANGO_SETTINGS_MODULE"] = "villageaffairs.settings"
@@ -63,6 +72,27 @@ def test_check_deploy_is_clean_with_production_values():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_refuses_the_log_backend_with_debug_off():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if not k.startswith("SMS_")}
+    result = _manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "villageaffairs.E101" in result.stderr
+    result = _manage("check", "--deploy", env={**env, "SMS_BACKEND": "log", "DEBUG": "true"})
+    assert "villageaffairs.E101" not in result.stderr + result.stdout  # development is fine
+
+
+def test_check_refuses_a_provider_without_keys_or_template_ids():
+    ids = json.loads(PRODUCTION_ENV["SMS_TEMPLATE_IDS"])
+    del ids["topic_follow_up"]
+    env = {**PRODUCTION_ENV, "SMS_BACKEND": "tencent", "SMS_TEMPLATE_IDS": json.dumps(ids)}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SMS_SDK_APP_ID must be set" in result.stderr  # Tencent needs its app id
+    assert "no tencent template id for: topic_follow_up." in result.stderr
+    result = _manage("check", env={**env, "SMS_TEMPLATE_IDS": "login_code=1"})
+    assert "SMS_TEMPLATE_IDS is not valid JSON" in result.stderr
 
 
 def test_a_bad_boolean_fails_loudly():

@@ -45,6 +45,8 @@ class StandIn:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        # A client that gave up (the timeout test) leaves a broken pipe: not worth a traceback.
+        self.server.handle_error = lambda request, client_address: None
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     @staticmethod
@@ -242,6 +244,16 @@ def test_parameters_must_match_the_template_and_are_cut_short(db):
     assert LogBackend.outbox[-1].params == {"village": "友谊村", "title": "修" * 20}
 
 
+def test_a_number_that_is_not_one_is_not_sent(aliyun):
+    with pytest.raises(SmsError) as caught:
+        send_sms("12ab", "login_code", {"code": "123456"})
+    assert caught.value.kind == SmsError.INVALID_NUMBER
+    send_sms("138 0013 8000", "login_code", {"code": "123456"})  # typed by hand: tidied
+    assert [parse_qs(urlsplit(r[0]).query)["PhoneNumbers"] for r in aliyun.requests] == [
+        ["13800138000"]
+    ]
+
+
 def test_a_template_without_a_provider_id_is_not_sent(aliyun, settings):
     settings.SMS_TEMPLATE_IDS = {"login_code": "SMS_1"}
     with pytest.raises(SmsError) as caught:
@@ -295,3 +307,24 @@ def test_a_provider_that_is_down_does_not_break_sign_in(settings, client, reside
     )
     assert response.status_code == 200
     assert "短信发送失败，请稍后再试" in response.content.decode()
+
+
+def test_checks_name_what_a_provider_is_missing(settings):
+    from villageaffairs.checks import check_sms_backend_in_production, check_sms_settings
+
+    _provider(settings, "aliyun", "")
+    settings.DEBUG = False
+    assert check_sms_settings(None) == [] and check_sms_backend_in_production(None) == []
+    settings.SMS_TEMPLATE_IDS = {**TEMPLATE_IDS, "login": "SMS_9"}
+    settings.SMS_SIGN_NAME = ""
+    assert [e.id for e in check_sms_settings(None)] == [
+        "villageaffairs.E103",  # no sign name
+        "villageaffairs.E105",  # a key that is not one of ours
+    ]
+    settings.SMS_BACKEND = "villageaffairs.sms.NoSuchBackend"
+    assert [e.id for e in check_sms_settings(None)] == ["villageaffairs.E102"]
+    settings.SMS_BACKEND = "log"
+    assert check_sms_settings(None) == []
+    assert [e.id for e in check_sms_backend_in_production(None)] == ["villageaffairs.E101"]
+    settings.DEBUG = True
+    assert check_sms_backend_in_production(None) == []

@@ -188,7 +188,7 @@ def test_the_official_reply_notifies_the_author_by_sms(people, django_capture_on
     topic.refresh_from_db()
     assert topic.status == S.DISCUSSING and topic.first_reply_at is not None
     assert LogBackend.outbox == [
-        ("13800000001", "topic_reply", {"village": people.here.name, "title": topic.title[:20]})
+        ("+8613800000001", "topic_reply", {"village": people.here.name, "title": topic.title[:20]})
     ]
     note = Notification.objects.get(user=people.villager_here, kind=Notification.Kind.REPLY)
     assert note.sms_sent_at is not None
