@@ -185,6 +185,12 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Uploads checked by a view (villageaffairs/media.py) live under MEDIA_ROOT/private/, which nginx
+# never serves itself. With MEDIA_ACCEL_REDIRECT on (production, behind deploy/nginx.conf) the
+# view answers with X-Accel-Redirect to nginx's internal MEDIA_ACCEL_PREFIX location; off, the
+# view streams the file itself (local run, tests).
+MEDIA_ACCEL_REDIRECT = env_bool("MEDIA_ACCEL_REDIRECT", not (DEBUG or TESTING))
+MEDIA_ACCEL_PREFIX = "/_private_media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
