@@ -8,6 +8,7 @@ tests) the view streams the file itself. A file the viewer may not see is a 404,
 """
 
 import mimetypes
+import re
 import secrets
 
 from django.conf import settings
@@ -62,3 +63,51 @@ def serve(field_file, *, private: bool) -> HttpResponse:
     else:
         patch_cache_control(response, public=True, max_age=30 * 24 * 3600)
     return response
+
+
+# --- moving stored files (used by the data migrations that rename old uploads) ------------------
+
+# Names given since uploads are cleaned: secrets.token_urlsafe(12) (16 characters, and "-thumb"
+# for a thumbnail) or, for publicity, 32 hex digits of a uuid4 followed by the upload's tail.
+_RANDOM = re.compile(r"^(?:[A-Za-z0-9_-]{16}(?:-thumb)?|[0-9a-f]{32}.{0,8})\.[A-Za-z0-9]{1,5}$")
+
+
+def is_random_name(name: str) -> bool:
+    return bool(_RANDOM.match(name.rpartition("/")[2]))
+
+
+def _move(storage, old: str, new: str) -> str | None:
+    """Copy ``old`` to ``new`` and delete ``old``; the name stored, or None if ``old`` is gone."""
+    if not storage.exists(old):
+        return None
+    with storage.open(old, "rb") as handle:
+        stored = storage.save(new, handle)
+    storage.delete(old)
+    return stored
+
+
+def move_uploads(apps, model: str, fields: tuple[str, ...], *, private: bool, rename: bool):
+    """For a data migration: give every stored file of ``model`` an unguessable name (when
+    ``rename`` and its name is not random yet) and put it under ``private/`` (``private``) or
+    out of it (not ``private``), moving the file in storage and updating the row. A file that
+    is missing from storage is left as it is. Safe to run twice."""
+    from django.core.files.storage import default_storage
+
+    Model = apps.get_model(model)
+    for row in Model._base_manager.only("pk", *fields).iterator():
+        changes = {}
+        for field in fields:
+            old = getattr(row, field).name
+            if not old:
+                continue
+            new = random_name(old) if rename and not is_random_name(old) else old
+            if private and not new.startswith(PRIVATE_PREFIX):
+                new = PRIVATE_PREFIX + new
+            elif not private and new.startswith(PRIVATE_PREFIX):
+                new = new[len(PRIVATE_PREFIX) :]
+            if new != old:
+                stored = _move(default_storage, old, new)
+                if stored is not None:
+                    changes[field] = stored
+        if changes:
+            Model._base_manager.filter(pk=row.pk).update(**changes)
