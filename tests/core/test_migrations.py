@@ -115,3 +115,27 @@ def test_old_uploads_get_random_names_and_private_ones_move_under_private(people
     _migrate(_latest())
     evidence.refresh_from_db()
     assert evidence.image.name == renamed
+
+
+def test_rollback_targets_name_each_apps_latest_migration():
+    """deploy/migration_targets.sh (docs/operations.md, Rollback) at HEAD names the newest
+    migration of every app, which is what the loader sees when the tree is committed."""
+    import shutil
+    import subprocess
+
+    from django.conf import settings
+
+    if shutil.which("git") is None or not (settings.BASE_DIR / ".git").exists():
+        pytest.skip("not a git checkout")
+    result = subprocess.run(  # noqa: S603
+        [str(settings.BASE_DIR / "deploy" / "migration_targets.sh"), "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(PROJECT_APPS)
+    for app in PROJECT_APPS:
+        assert any(line.startswith(f"python manage.py migrate {app} 0") for line in lines), app
