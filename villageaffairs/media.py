@@ -111,3 +111,8 @@ def move_uploads(apps, model: str, fields: tuple[str, ...], *, private: bool, re
                     changes[field] = stored
         if changes:
             Model._base_manager.filter(pk=row.pk).update(**changes)
+
+
+def private_not_served(request, path):
+    """/media/private/… in the local run (DEBUG serves /media/): 404, as nginx does."""
+    raise Http404("Private uploads are served by their views.")
