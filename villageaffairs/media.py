@@ -10,6 +10,7 @@ tests) the view streams the file itself. A file the viewer may not see is a 404,
 import mimetypes
 import re
 import secrets
+from urllib.parse import quote
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
@@ -51,7 +52,9 @@ def serve(field_file, *, private: bool) -> HttpResponse:
         else:
             target = settings.MEDIA_URL + name
         response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = target
+        # Percent-encoded (nginx decodes it): attachments keep the tail of their upload's name,
+        # which may be Chinese, and a header carries ASCII only.
+        response["X-Accel-Redirect"] = quote(target)
     else:
         try:
             handle = field_file.storage.open(name, "rb")

@@ -10,6 +10,7 @@ import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -45,7 +46,8 @@ class _Echo(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802
         if self.path.startswith("/files/"):
             self.send_response(200)
-            self.send_header("X-Accel-Redirect", "/_private_media/publicity/1/x.pdf")
+            # As villageaffairs.media.serve sends it: percent-encoded.
+            self.send_header("X-Accel-Redirect", quote("/_private_media/publicity/1/x账目.pdf"))
             self.send_header("Cache-Control", "private, max-age=3600")
             self.send_header("Content-Type", "application/pdf")
             self.end_headers()
@@ -68,7 +70,7 @@ def running_nginx(tmp_path):
     port = _free_port()
     media = tmp_path / "media"
     (media / "private" / "publicity" / "1").mkdir(parents=True)
-    (media / "private" / "publicity" / "1" / "x.pdf").write_bytes(b"%PDF-secret")
+    (media / "private" / "publicity" / "1" / "x账目.pdf").write_bytes(b"%PDF-secret")
     (media / "talks").mkdir()
     (media / "talks" / "a.jpg").write_bytes(b"public")
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
@@ -126,9 +128,9 @@ def test_forwarded_proto_is_believed_only_from_the_https_proxy(running_nginx):
 
 
 def test_private_uploads_only_through_django(running_nginx):
-    response, _ = _get(running_nginx, "/media/private/publicity/1/x.pdf")
+    response, _ = _get(running_nginx, quote("/media/private/publicity/1/x账目.pdf"))
     assert response.status == 404
-    response, _ = _get(running_nginx, "/_private_media/publicity/1/x.pdf")
+    response, _ = _get(running_nginx, quote("/_private_media/publicity/1/x账目.pdf"))
     assert response.status == 404  # internal
     response, body = _get(running_nginx, "/files/anything/")
     assert response.status == 200 and body == b"%PDF-secret"
