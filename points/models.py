@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from villageaffairs.media import private_photo_path
 from villageaffairs.models import CleanPhoto, Household, village_key
 
 DEFAULT_STAR_THRESHOLDS = [100, 200, 300, 400, 450]  # 483 points → five stars
@@ -256,6 +257,13 @@ class EvidencePhoto(CleanPhoto):
         on_delete=models.PROTECT,
         related_name="photos",
     )
+
+    # Evidence is shown only to the household and the village's cadres (points.views.photo),
+    # so it is filed under private/, which nginx does not serve.
+    image = models.ImageField(
+        _("photo"), upload_to=private_photo_path, width_field="width", height_field="height"
+    )
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=private_photo_path)
 
     class Meta(CleanPhoto.Meta):
         verbose_name = _("evidence photo")

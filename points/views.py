@@ -7,8 +7,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from points import forms, selectors, services, signs
-from points.models import Claim, LedgerEntry, Objection, RankingSnapshot, Redemption
+from points.models import (
+    Claim,
+    EvidencePhoto,
+    LedgerEntry,
+    Objection,
+    RankingSnapshot,
+    Redemption,
+)
 from points.services import PointsError
+from villageaffairs import media
 from villageaffairs import selectors as core_selectors
 from villageaffairs.models import Household
 from villageaffairs.tenancy import village_view
@@ -274,3 +282,34 @@ def sign_png(request, village_slug, pk):
     response = HttpResponse(png, content_type="image/png")
     response["Content-Disposition"] = f'inline; filename="sign-{household.house_number}.png"'
     return response
+
+
+@village_view()
+@require_GET
+def photo(request, village_slug, pk, thumb=False):
+    """Claim evidence: for the household it belongs to and the village's cadres (404 for the
+    rest, anonymous included). Filed under private/ (villageaffairs.media)."""
+    found = (
+        EvidencePhoto.objects.filter(village=request.village, pk=pk)
+        .select_related("claim", "entry")
+        .first()
+    )
+    if found is None or not _may_see_evidence(request, found):
+        raise Http404("No such photo.")
+    return media.serve(found.thumbnail if thumb else found.image, private=True)
+
+
+def _may_see_evidence(request, found: EvidencePhoto) -> bool:
+    if "points.review" in request.village_perms:
+        return True
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    claim, entry = found.claim, found.entry
+    if claim is not None and user.pk in (claim.claimant_id, claim.acted_for_id):
+        return True
+    household_id = claim.household_id if claim is not None else entry and entry.household_id
+    return (
+        household_id is not None
+        and Household.objects.filter(pk=household_id, residents__user=user).exists()
+    )

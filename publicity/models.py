@@ -117,8 +117,9 @@ class DisclosureRevision(models.Model):
 
 
 def _attachment_path(instance, filename):
-    # Unguessable names: a draft's attachment must not be found by counting.
-    return f"publicity/{instance.village_id}/{uuid.uuid4().hex}{filename[-8:]}"
+    # Under private/: attachments and receipts are served by a view that checks the viewer
+    # (drafts and unpublished months to insiders only). Unguessable names all the same.
+    return f"private/publicity/{instance.village_id}/{uuid.uuid4().hex}{filename[-8:]}"
 
 
 class Attachment(models.Model):

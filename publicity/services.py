@@ -5,12 +5,12 @@ a month only when every earlier month of the book is checked, and checking freez
 figures; a month is published only after it was checked.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -478,13 +478,20 @@ def overdue_mark(*, today: date | None = None) -> int:
     if today.day < DUE_DAY:
         return 0
     last = previous_month(first_of_month(today))
-    published = FinanceMonth.objects.filter(
-        village=OuterRef("village"), month=last, status=FinanceMonth.Status.PUBLISHED
-    )
+    published = FinanceMonth.objects.filter(month=last, status=FinanceMonth.Status.PUBLISHED)
+    # A village whose books begin by last month, and one with no books at all that already
+    # existed last month (it never published, so it is late too; a village created this month
+    # owes nothing yet).
+    this_month_start = timezone.make_aware(datetime.combine(first_of_month(today), time.min))
+    books = FinanceBook.objects.filter(village=OuterRef("pk"))
     late = (
-        FinanceBook.objects.filter(starts_on__lte=last, village__is_active=True)
-        .exclude(Exists(published))
-        .values_list("village_id", flat=True)
+        Village.objects.filter(is_active=True)
+        .filter(
+            Q(finance_book__starts_on__lte=last)
+            | Q(~Exists(books), created_at__lt=this_month_start)
+        )
+        .exclude(Exists(published.filter(village=OuterRef("pk"))))
+        .values_list("pk", flat=True)
     )
     with transaction.atomic():
         before = OverdueNotice.objects.filter(month=last).count()

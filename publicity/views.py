@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from publicity import forms, selectors, services
-from publicity.models import Disclosure, FinanceMonth, month_key
+from publicity.models import Attachment, Disclosure, FinanceEntry, FinanceMonth, month_key
 from publicity.services import PublicityError
 from publicity.sheets import entries_csv
+from villageaffairs import media
 from villageaffairs.tenancy import village_view
 
 
@@ -437,3 +438,41 @@ def overdue(request):
         raise Http404("Operators only.")
     page = selectors.overdue_villages(request.GET.get("page"))
     return render(request, "publicity/overdue.html", {"page": page})
+
+
+# --- files (stored under private/, served after a check: villageaffairs.media) ------------------
+
+
+@village_view()
+@require_GET
+def attachment_file(request, village_slug, pk, thumb=False):
+    """An attachment of a published item is public; a draft's only for insiders (404 for the
+    rest, anonymous included)."""
+    attachment = (
+        Attachment.objects.filter(village=request.village, pk=pk)
+        .select_related("disclosure")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such file.")
+    published = attachment.disclosure.is_published
+    if not published and not _insider(request):
+        raise Http404("No such file.")
+    return media.serve(attachment.thumbnail if thumb else attachment.file, private=not published)
+
+
+@village_view()
+@require_GET
+def receipt_file(request, village_slug, pk, thumb=False):
+    """A receipt photo is public once its month is published; before that only insiders see it."""
+    entry = FinanceEntry.objects.filter(village=request.village, pk=pk).first()
+    if entry is None:
+        raise Http404("No such file.")
+    published = FinanceMonth.objects.filter(
+        village=request.village,
+        month=entry.date.replace(day=1),
+        status=FinanceMonth.Status.PUBLISHED,
+    ).exists()
+    if not published and not _insider(request):
+        raise Http404("No such file.")
+    return media.serve(entry.receipt_thumbnail if thumb else entry.receipt, private=not published)

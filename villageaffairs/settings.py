@@ -208,6 +208,12 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Uploads checked by a view (villageaffairs/media.py) live under MEDIA_ROOT/private/, which nginx
+# never serves itself. With MEDIA_ACCEL_REDIRECT on (production, behind deploy/nginx.conf) the
+# view answers with X-Accel-Redirect to nginx's internal MEDIA_ACCEL_PREFIX location; off, the
+# view streams the file itself (local run, tests).
+MEDIA_ACCEL_REDIRECT = env_bool("MEDIA_ACCEL_REDIRECT", not (DEBUG or TESTING))
+MEDIA_ACCEL_PREFIX = "/_private_media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -228,7 +234,11 @@ SESSION_COOKIE_SECURE = not (DEBUG or TESTING)
 CSRF_COOKIE_SECURE = not (DEBUG or TESTING)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if (DEBUG or TESTING) else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Preloading is opt-in (docs/operations.md, "HSTS preload"): once a domain is on the browsers'
+# preload lists it cannot go back to plain HTTP for months, so the operator decides. Django warns
+# (security.W021) whenever preload is off; that one warning only is silenced.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -35,6 +35,10 @@ urlpatterns = [
 if settings.DEBUG:
     from django.conf.urls.static import static
 
+    # As in production (deploy/nginx.conf): private uploads only through their views.
+    from villageaffairs.media import private_not_served
+
+    urlpatterns += [path("media/private/<path:path>", private_not_served)]
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "villageaffairs.errors.page_not_found"

@@ -99,3 +99,14 @@ def test_a_bad_boolean_fails_loudly():
     result = _manage("check", env={**PRODUCTION_ENV, "DEBUG": "maybe"})
     assert result.returncode != 0
     assert "is not a boolean" in result.stderr
+
+
+def test_hsts_preload_is_opt_in():
+    """Preload is the operator's decision (docs/operations.md); check --deploy stays clean."""
+    code = "from django.conf import settings; print(settings.SECURE_HSTS_PRELOAD)"
+    result = _manage("shell", "-c", code, env=PRODUCTION_ENV)
+    assert result.stdout.split()[-1] == "False", result.stderr
+    opted_in = {**PRODUCTION_ENV, "SECURE_HSTS_PRELOAD": "true"}
+    assert _manage("shell", "-c", code, env=opted_in).stdout.split()[-1] == "True"
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=opted_in)
+    assert result.returncode == 0, result.stderr + result.stdout

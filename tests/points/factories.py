@@ -35,3 +35,23 @@ def jpeg_upload(name="evidence.jpg", size=(64, 48), exif=None) -> SimpleUploaded
     kwargs = {"exif": exif} if exif is not None else {}
     Image.new("RGB", size, (200, 30, 30)).save(out, format="JPEG", **kwargs)
     return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def evidence_photo(user, **claim_kwargs):
+    """A claim with one evidence photo, by ``user`` for the household they live in."""
+    from points import services
+    from points.models import EvidencePhoto
+    from villageaffairs.images import clean_image
+    from villageaffairs.models import Household
+
+    household = Household.objects.get(residents__user=user)
+    rule = RuleFactory(village=household.village)
+    claim = services.claim_submit(
+        actor=user,
+        household=household,
+        rule=rule,
+        note="扫雪",
+        photos=[clean_image(jpeg_upload())],
+        **claim_kwargs,
+    )
+    return EvidencePhoto.objects.get(claim=claim)

@@ -3,11 +3,20 @@ from django.urls import reverse
 from points import services
 from tests.factories import HouseholdFactory
 from tests.matrix import CADRES, CADRES_POST, MEMBERS, MEMBERS_POST, PUBLIC, Case, expect
-from tests.points.factories import RuleFactory
+from tests.points.factories import RuleFactory, evidence_photo
 
 # POST-only pages: their POSTs are tested in tests/points/test_views.py.
 # Pages about the viewer's own household: the operator has every flag but no household.
 OWN_HOUSEHOLD = expect(anonymous=302, villager_elsewhere=404, cadre_elsewhere=404, operator=404)
+
+
+# Claim evidence: the household it belongs to (villager_here's) and the village's cadres; 404
+# for everyone else, anonymous too.
+EVIDENCE = dict.fromkeys(PUBLIC, 404) | {"villager_here": 200, "cadre_here": 200, "operator": 200}
+
+
+def _photo_url(name):
+    return lambda p: reverse(name, args=[p.here.slug, evidence_photo(p.villager_here).pk])
 
 
 def _url(name, *args):
@@ -38,6 +47,8 @@ def _ranking_url(p):
 
 
 CASES = [
+    Case("points:photo", _photo_url("points:photo"), EVIDENCE),
+    Case("points:photo_thumb", _photo_url("points:photo_thumb"), EVIDENCE),
     Case("points:rules", _url("points:rules"), PUBLIC),
     Case("points:ranking", _ranking_url, PUBLIC),
     Case("points:posting", _url("points:posting"), PUBLIC),

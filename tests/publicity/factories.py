@@ -64,3 +64,52 @@ def publish(village, month, checker=None, publisher=None):
     publisher = publisher or member(village, Role.SECRETARY)
     services.month_check(actor=checker, village=village, month=month)
     return services.month_publish(actor=publisher, village=village, month=month)
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def attachment(disclosure, name="账目.pdf", photo=False):
+    """A PDF (or a photo with its thumbnail) attached to ``disclosure``, stored like an upload
+    (under private/)."""
+    from django.core.files.base import ContentFile
+
+    from publicity.models import Attachment
+    from tests.points.factories import jpeg_upload
+
+    if photo:
+        data = jpeg_upload().read()
+        return Attachment.objects.create(
+            village=disclosure.village,
+            disclosure=disclosure,
+            kind=Attachment.Kind.IMAGE,
+            name="照片.jpg",
+            file=ContentFile(data, name="a.jpg"),
+            thumbnail=ContentFile(data, name="a-thumb.jpg"),
+            size=len(data),
+        )
+    return Attachment.objects.create(
+        village=disclosure.village,
+        disclosure=disclosure,
+        kind=Attachment.Kind.PDF,
+        name=name,
+        file=ContentFile(PDF_BYTES, name="a.pdf"),
+        size=len(PDF_BYTES),
+    )
+
+
+def receipt_entry(village, day, amount="50.00"):
+    """An entry with a receipt photo (stored like an upload, under private/)."""
+    from django.core.files.base import ContentFile
+
+    from tests.points.factories import jpeg_upload
+
+    photo = jpeg_upload().read()
+    return entry(
+        village,
+        day,
+        amount,
+        direction="expense",
+        receipt=ContentFile(photo, name="r.jpg"),
+        receipt_thumbnail=ContentFile(photo, name="r-thumb.jpg"),
+    )

@@ -6,7 +6,15 @@ from django.urls import reverse
 
 from publicity.models import EntryImport, Question
 from tests.matrix import CADRES, CADRES_POST, MEMBERS_POST, PUBLIC, Case, expect
-from tests.publicity.factories import book, entry, publish, published_item
+from tests.publicity.factories import (
+    DisclosureFactory,
+    attachment,
+    book,
+    entry,
+    publish,
+    published_item,
+    receipt_entry,
+)
 
 _OUTSIDERS = {
     "villager_elsewhere": 404,
@@ -21,6 +29,9 @@ FINANCE_POST = dict(FINANCE, operator=405)
 CHECK_POST = dict(FINANCE, operator=405)
 OPERATORS = dict(FINANCE)
 ALL_404 = dict.fromkeys(PUBLIC, 404)
+# Files of drafts and unpublished months: insiders only, 404 for everyone else, anonymous too
+# (a file has no sign-in page to send them to).
+INSIDER_FILE = dict(ALL_404, cadre_here=200, operator=200)
 
 MONTH = date(2026, 1, 1)
 
@@ -48,6 +59,22 @@ def _batch(p):
         data="date,direction,category,amount,counterparty\n",
         uploaded_by=p.operator,
     )
+
+
+def _draft_file(p, photo=False):
+    return attachment(DisclosureFactory(village=p.here), photo=photo).pk
+
+
+def _published_file(p, photo=False):
+    return attachment(published_item(p.here), photo=photo).pk
+
+
+def _receipt(p, published):
+    book(p.here, starts_on=MONTH)
+    pk = receipt_entry(p.here, date(2026, 1, 6)).pk
+    if published:
+        publish(p.here, MONTH)
+    return pk
 
 
 def _question(p):
@@ -86,5 +113,33 @@ CASES = [
     ),
     Case("publicity:entry_import", lambda p: _u("entry_import", p), FINANCE),
     Case("publicity:import_preview", lambda p: _u("import_preview", p, _batch(p).pk), FINANCE),
+    Case(
+        "publicity:attachment_file",
+        lambda p: _u("attachment_file", p, _draft_file(p)),
+        INSIDER_FILE,
+    ),
+    Case(
+        "publicity:attachment_file", lambda p: _u("attachment_file", p, _published_file(p)), PUBLIC
+    ),
+    Case(
+        "publicity:attachment_thumb",
+        lambda p: _u("attachment_thumb", p, _draft_file(p, photo=True)),
+        INSIDER_FILE,
+    ),
+    Case(
+        "publicity:attachment_thumb",
+        lambda p: _u("attachment_thumb", p, _published_file(p, photo=True)),
+        PUBLIC,
+    ),
+    Case(
+        "publicity:receipt_file", lambda p: _u("receipt_file", p, _receipt(p, False)), INSIDER_FILE
+    ),
+    Case("publicity:receipt_file", lambda p: _u("receipt_file", p, _receipt(p, True)), PUBLIC),
+    Case(
+        "publicity:receipt_thumb",
+        lambda p: _u("receipt_thumb", p, _receipt(p, False)),
+        INSIDER_FILE,
+    ),
+    Case("publicity:receipt_thumb", lambda p: _u("receipt_thumb", p, _receipt(p, True)), PUBLIC),
     Case("publicity_operator:overdue", lambda p: reverse("publicity_operator:overdue"), OPERATORS),
 ]

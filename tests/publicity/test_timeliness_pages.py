@@ -1,7 +1,7 @@
 """Cadres see that their accounts are late; operators see every late village; villagers do not
 see the warning."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from publicity import services
 from tests.factories import UserFactory, VillageFactory
@@ -24,3 +24,22 @@ def test_cadres_see_the_warning_and_operators_the_list(client, staff, youyi):
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
     body = client.get("/operator/overdue/").content.decode()
     assert "友谊村" in body and "西前村" in body and "2026-05" in body
+
+
+def test_a_village_that_never_opened_its_books_is_overdue(client, youyi):
+    """No finance book at all is late too (it used to count as on time); a village created this
+    month owes nothing yet."""
+    from django.utils import timezone
+
+    from publicity.models import OverdueNotice
+
+    today = timezone.localdate()
+    next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=10)
+    services.overdue_mark(today=today.replace(day=10))
+    assert not OverdueNotice.objects.filter(village=youyi).exists()
+    assert services.overdue_mark(today=next_month) >= 1
+    assert OverdueNotice.objects.filter(village=youyi, month=today.replace(day=1)).exists()
+    assert services.overdue_mark(today=next_month) == 0  # idempotent
+
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert youyi.name in client.get("/operator/overdue/").content.decode()
