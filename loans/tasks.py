@@ -1,15 +1,15 @@
 """Celery tasks of the loans app: thin, take IDs, safe to run twice."""
 
 from celery import shared_task
-from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from loans.models import Application
 from villageaffairs.sms import send_sms
+from villageaffairs.tasks import RESILIENT
 
 
-@shared_task
+@shared_task(**RESILIENT)
 def application_notify(application_id: int) -> bool:
     """Tell the household head by SMS what became of the application (once per state)."""
     application = (
@@ -22,14 +22,8 @@ def application_notify(application_id: int) -> bool:
     head = application.household.head
     if head is None or not head.phone:
         return False
-    # Claim the notice with a conditional UPDATE: a retried or duplicated task sends nothing.
-    claimed = (
-        Application.objects.filter(pk=application.pk, state=application.state)
-        .filter(~Q(notified_state=application.state))
-        .update(notified_state=application.state)
-    )
-    if not claimed:
-        return False
+    if application.notified_state == application.state:
+        return False  # told already: a retried or duplicated run sends nothing
     with translation.override("zh-hans"):
         text = _("%(branch)s: your loan application of %(amount)s yuan is %(state)s.") % {
             "branch": application.branch,
@@ -39,4 +33,9 @@ def application_notify(application_id: int) -> bool:
         if application.decline_reason:
             text += " " + application.decline_reason
     send_sms(head.phone, text)
+    # Marked after the send, so a failed send is retried (from the outbox, which runs one
+    # attempt of this state's notice at a time): at least once, and once in practice.
+    Application.objects.filter(pk=application.pk, state=application.state).update(
+        notified_state=application.state
+    )
     return True
