@@ -50,19 +50,17 @@ class ResilientRedisCache(RedisCache):
 
 
 def _resilient(name):
-    redis_method = getattr(RedisCache, name)
-
     def method(self, *args, **kwargs):
         if time.monotonic() >= self._paused_until:
             try:
-                return redis_method(self, *args, **kwargs)
+                return getattr(RedisCache, name)(self, *args, **kwargs)
             except FAILURES as exc:
                 self._paused_until = time.monotonic() + PAUSE_SECONDS
                 logger.warning("cache %s failed (%s); using the local cache", name, exc)
         return getattr(self._fallback, name)(*args, **kwargs)
 
     method.__name__ = name
-    method.__doc__ = redis_method.__doc__
+    method.__doc__ = getattr(RedisCache, name).__doc__
     return method
 
 

@@ -311,9 +311,9 @@ class Outbox(models.Model):
     (``villageaffairs.outbox``). One row per dedupe ``key``: asking again re-arms the row.
     """
 
-    task = models.CharField(_("task"), max_length=100)
+    task = models.CharField(_("task name"), max_length=100)
     args = models.JSONField(_("arguments"), default=list, blank=True)
-    key = models.CharField(_("key"), max_length=100, unique=True)
+    key = models.CharField(_("dedupe key"), max_length=100, unique=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # Bumped each time the work is asked for again; a run marks the row done only if no new
     # request came in while it ran.
@@ -322,7 +322,7 @@ class Outbox(models.Model):
     # When the row may next be run: the requested time, then the lease of a running attempt,
     # then the back-off after a failure.
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
 
     class Meta:
