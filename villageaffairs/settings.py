@@ -127,11 +127,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "villageaffairs")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing gives up fast (one quick retry): the outbox keeps what was not sent.
+# Publishing gives up at the first failure: the outbox keeps what was not sent. The worker,
+# though, reconnects for as long as the broker is away.
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT * 2
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 1
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
+    "max_retries": 0,
     "interval_start": 0,
     "interval_step": 0.1,
     "interval_max": 0.1,
