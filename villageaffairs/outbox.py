@@ -32,7 +32,7 @@ logger = logging.getLogger("villageaffairs.outbox")
 # A running attempt owns its row this long; after that the sweep may run it again.
 LEASE = timedelta(minutes=2)
 # Failures back off exponentially up to BACKOFF_MAX; after MAX_ATTEMPTS the row waits for an
-# operator (it stays pending, with its last error, in the admin).
+# operator (it stays pending, with its last error, in the outbox table).
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 20
