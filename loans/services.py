@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from loans import selectors
 from loans.models import Application, Branch, BranchRole, Consent, Lookup, RatePolicy, StarTier
-from villageaffairs import audit
+from villageaffairs import audit, outbox
 from villageaffairs.models import Household
 
 FEN = Decimal("0.01")
@@ -320,9 +320,12 @@ def application_submit(
 
 
 def _notify(application: Application) -> None:
-    from loans.tasks import application_notify
-
-    transaction.on_commit(lambda: application_notify.delay(application.pk))
+    """Text the household the decision after the commit (an outbox row: one per state)."""
+    outbox.enqueue(
+        "loans.tasks.application_notify",
+        args=[application.pk],
+        key=f"loans.notify:{application.pk}:{application.state}",
+    )
 
 
 def _transition(application, *, actor, frm: str, to: str, audit_changes: dict, **fields):

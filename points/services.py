@@ -7,7 +7,6 @@ balance row, changed with ``F()`` in the same transaction, always equals the sum
 
 from datetime import date, datetime, timedelta
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -30,7 +29,7 @@ from points.models import (
     Suspension,
     YearScore,
 )
-from villageaffairs import audit
+from villageaffairs import audit, outbox
 from villageaffairs.models import Household, Village
 
 
@@ -708,17 +707,17 @@ def redemption_cancel(*, actor, redemption: Redemption, reason: str = "") -> Red
 
 
 def rankings_schedule(*, village_id: int) -> None:
-    """Ask for a recompute after this transaction commits, at most one queued per village."""
+    """Ask for a recompute after this transaction commits, at most one pending per village.
 
-    def enqueue():
-        from points import tasks
-
-        if cache.add(tasks.queued_key(village_id), 1, timeout=RECOMPUTE_DELAY_SECONDS + 60):
-            tasks.recompute_village_rankings.apply_async(
-                (village_id,), countdown=RECOMPUTE_DELAY_SECONDS
-            )
-
-    transaction.on_commit(enqueue)
+    The request is an outbox row written in this transaction, so a broker outage delays the
+    recompute (the sweep runs it) but never loses it or fails the request.
+    """
+    outbox.enqueue(
+        "points.tasks.recompute_village_rankings",
+        args=[village_id],
+        key=f"points.rankings:{village_id}",
+        countdown=RECOMPUTE_DELAY_SECONDS,
+    )
 
 
 def _today_start() -> datetime:

@@ -652,6 +652,8 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # The SMS is claimed (with a lease) before it is sent and marked sent after: at least once.
+    sms_claimed_at = models.DateTimeField(_("SMS claimed"), null=True, blank=True)
     sms_sent_at = models.DateTimeField(_("SMS sent"), null=True, blank=True)
 
     class Meta:

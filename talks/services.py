@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -40,12 +40,14 @@ from talks.models import (
     Topic,
     Vote,
 )
-from villageaffairs import audit
+from villageaffairs import audit, outbox
 from villageaffairs.models import Household, Resident, Village
 from villageaffairs.permissions import village_perms, village_roles
 
 ADULT_AGE = 18
 MAX_VOTE_DAYS = 60
+# An SMS claim older than this belongs to a run that died; another run may send it.
+SMS_LEASE = timedelta(minutes=2)
 S = Topic.Status
 
 
@@ -135,8 +137,6 @@ def notify(*, users, village_id: int, kind: str, text: str, url: str = "", exclu
         ]
     )
     if kind in Notification.SMS_KINDS:
-        from talks import tasks
-
         ids = [n.pk for n in rows if n.pk is not None]
         if not ids:  # backends that do not return ids from bulk_create
             ids = list(
@@ -144,7 +144,9 @@ def notify(*, users, village_id: int, kind: str, text: str, url: str = "", exclu
                     user_id__in=user_ids, kind=kind, created_at=now
                 ).values_list("pk", flat=True)
             )
-        transaction.on_commit(lambda: tasks.send_notification_sms.delay(ids))
+        # One outbox row per event (its first notification names it): the texts go out after
+        # the commit, or from the sweep if the broker is down, never twice per notification.
+        outbox.enqueue("talks.tasks.send_notification_sms", args=[ids], key=f"talks.sms:{min(ids)}")
     return len(user_ids)
 
 
@@ -719,10 +721,8 @@ def _publish(won: list[int], now) -> list[Vote]:
     Event.objects.bulk_create(events, batch_size=1000)
     Notification.objects.bulk_create(notes, batch_size=1000)
     adopt = [v.pk for v in votes if v.passed and v.adoption]
-    if adopt:
-        from talks import tasks
-
-        transaction.on_commit(lambda: [tasks.adopt_vote.delay(pk) for pk in adopt])
+    for pk in adopt:
+        outbox.enqueue("talks.tasks.adopt_vote", args=[pk], key=f"talks.adopt:{pk}")
     return votes
 
 
@@ -764,6 +764,20 @@ def votes_close_due(*, now=None, batch: int = 2000) -> int:
             if won:
                 _publish(won, now)
         closed += len(won)
+
+
+def votes_adopt_pending() -> int:
+    """Ask again for the adoption of passed votes not yet adopted (the outbox key dedupes: a
+    pending adoption is not doubled). A safety net beside the outbox row written at closing."""
+    ids = list(
+        Vote.objects.filter(passed=True, adopted_at__isnull=True, closed_at__isnull=False)
+        .exclude(adoption="")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            outbox.enqueue("talks.tasks.adopt_vote", args=[pk], key=f"talks.adopt:{pk}")
+    return len(ids)
 
 
 @transaction.atomic
@@ -1023,31 +1037,49 @@ def notifications_mark_read(*, user, village, ids=None) -> int:
     return rows.update(read_at=timezone.now())
 
 
+class SmsBusy(Exception):
+    """Another run holds this notification's SMS claim; the outbox tries again later."""
+
+
 def notification_sms(*, notification_id: int) -> bool:
-    """Text one notification once (a conditional UPDATE claims it)."""
+    """Text one notification, at least once and in practice once.
+
+    A conditional UPDATE claims the SMS with a lease (``sms_claimed_at``); it is marked sent
+    only after the send succeeded. A failed send releases the claim and raises, so the outbox
+    retries it; a run that died mid-send is retried once the lease is over. A claim held by a
+    live run raises SmsBusy, so the outbox row stays pending rather than done.
+    """
     from villageaffairs.sms import send_sms
 
-    with transaction.atomic():
-        claimed = Notification.objects.filter(pk=notification_id, sms_sent_at__isnull=True).update(
-            sms_sent_at=timezone.now()
-        )
-        if claimed != 1:
-            return False
-        note = Notification.objects.select_related("user", "village").get(pk=notification_id)
-        phone = note.user.phone or (
-            Resident.objects.filter(user=note.user)
-            .exclude(phone="")
-            .values_list("phone", flat=True)
-            .first()
-        )
-    if not phone:
-        return False
-    send_sms(
-        phone,
-        _SMS_TEMPLATES[note.kind],
-        {"village": note.village.name, "title": _notification_topic_title(note)},
+    now = timezone.now()
+    unsent = Notification.objects.filter(pk=notification_id, sms_sent_at__isnull=True)
+    claimed = unsent.filter(
+        Q(sms_claimed_at__isnull=True) | Q(sms_claimed_at__lt=now - SMS_LEASE)
+    ).update(sms_claimed_at=now)
+    if claimed != 1:
+        if unsent.exists():
+            raise SmsBusy(notification_id)
+        return False  # sent already
+    note = Notification.objects.select_related("user", "village").get(pk=notification_id)
+    phone = note.user.phone or (
+        Resident.objects.filter(user=note.user)
+        .exclude(phone="")
+        .values_list("phone", flat=True)
+        .first()
     )
-    return True
+    if phone:
+        try:
+            send_sms(
+                phone,
+                _SMS_TEMPLATES[note.kind],
+                {"village": note.village.name, "title": _notification_topic_title(note)},
+            )
+        except Exception:
+            unsent.filter(sms_claimed_at=now).update(sms_claimed_at=None)
+            raise
+    # Without a phone there is nothing to send, now or later.
+    unsent.update(sms_sent_at=timezone.now())
+    return bool(phone)
 
 
 # The texted kinds and their approved SMS templates (villageaffairs.sms.Template).

@@ -3,19 +3,32 @@
 from celery import shared_task
 
 from talks import services
+from villageaffairs.tasks import RESILIENT
 
 
-@shared_task
+@shared_task(**RESILIENT)
 def close_due_votes() -> int:
-    return services.votes_close_due()
+    closed = services.votes_close_due()
+    services.votes_adopt_pending()
+    return closed
 
 
-@shared_task
+@shared_task(**RESILIENT)
 def adopt_vote(vote_id: int) -> int | None:
     rule = services.vote_adopt(vote_id=vote_id)
     return rule.pk if rule is not None else None
 
 
-@shared_task
+@shared_task(**RESILIENT)
 def send_notification_sms(notification_ids: list[int]) -> int:
-    return sum(services.notification_sms(notification_id=pk) for pk in notification_ids)
+    """Text each notification once; if any failed, raise after trying them all (the outbox
+    retries, and the ones already sent are skipped)."""
+    sent, failed = 0, None
+    for pk in notification_ids:
+        try:
+            sent += services.notification_sms(notification_id=pk)
+        except Exception as exc:  # noqa: BLE001 - the others still get their text
+            failed = exc
+    if failed is not None:
+        raise failed
+    return sent

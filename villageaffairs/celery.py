@@ -24,6 +24,12 @@ beat_schedule = {
         "task": "villageaffairs.tasks.prune_unregistered_accounts",
         "schedule": crontab(hour=3, minute=27),
     },
+    # Every minute: run what a broker or worker outage left in the outbox; also the beat's
+    # heartbeat that /healthz reports.
+    "outbox-sweep": {
+        "task": "villageaffairs.tasks.outbox_sweep",
+        "schedule": 60.0,
+    },
 }
 for _app in BEAT_APPS:
     try:

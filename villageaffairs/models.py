@@ -302,3 +302,54 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+
+
+class Outbox(models.Model):
+    """Work that must follow a commit, written in the same transaction as the change.
+
+    The enqueue after the commit is best effort; the beat sweep runs what is still pending
+    (``villageaffairs.outbox``). One row per dedupe ``key``: asking again re-arms the row.
+    """
+
+    task = models.CharField(_("task name"), max_length=100)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    key = models.CharField(_("dedupe key"), max_length=100, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Bumped each time the work is asked for again; a run marks the row done only if no new
+    # request came in while it ran.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # When the row may next be run: the requested time, then the lease of a running attempt,
+    # then the back-off after a failure.
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox entry")
+        verbose_name_plural = _("outbox")
+        ordering = ["next_attempt_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(done_at__isnull=True),
+                name="outbox_pending",
+            )
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class Heartbeat(models.Model):
+    """The last time a periodic process showed it was alive (the beat sweep writes ``beat``)."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self):
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -6,7 +6,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from villageaffairs.env import env_bool, env_int, env_json, env_list, env_str
+from villageaffairs.env import env_bool, env_float, env_int, env_json, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -100,12 +100,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: cache (shared by every process, so allauth's rate limits hold), Celery broker.
 REDIS_URL = env_str("REDIS_URL")
+# A down or hung Redis must not fail or hang a request: short socket timeouts here and on the
+# broker, a cache that falls back to per-process memory (villageaffairs/cache.py), and work
+# after a commit recorded in the outbox (villageaffairs/outbox.py).
+REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.5)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "villageaffairs.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "va"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+            },
         }
     }
 else:
@@ -120,6 +128,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "villageaffairs")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up at the first failure: the outbox keeps what was not sent. The worker,
+# though, reconnects for as long as the broker is away.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT * 2
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 0,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": REDIS_TIMEOUT * 2,
+    "socket_connect_timeout": REDIS_TIMEOUT * 2,
+    # An unacknowledged task (acks_late, worker killed) is redelivered after this long; the
+    # outbox sweep re-runs such work after its 2-minute lease, long before.
+    "visibility_timeout": 3600,
+}
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", "/tmp/celerybeat-schedule")  # noqa: S108
 # The beat schedule lives in code: villageaffairs/celery.py collects it from the apps.
 

@@ -118,20 +118,58 @@ def test_healthz_reports_database(client, db):
     assert response.json()["checks"]["database"] == "ok"
 
 
-def test_healthz_fails_when_the_broker_is_unreachable(client, db, settings):
+def test_healthz_names_each_dependency(client, db):
+    checks = client.get(reverse("healthz")).json()["checks"]
+    assert set(checks) == {"database", "cache", "broker", "worker", "beat"}
+
+
+def test_healthz_stays_up_when_the_broker_is_unreachable(client, db, settings, monkeypatch):
     from villageaffairs.celery import app
 
     # Read first: Celery loads its configuration lazily from the Django settings, and a first
     # load under the broken URL would keep it for every later test.
     old = app.conf.broker_url
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     app.conf.broker_url = settings.CELERY_BROKER_URL
     try:
         response = client.get(reverse("healthz"))
     finally:
         app.conf.broker_url = old
+    # Web and the database work: alive (compose and the proxy keep web), the rest reported.
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["broker"] == "down"
+    assert body["checks"]["worker"] == "down"
+
+
+def test_healthz_fails_when_the_database_is_down(client, db, monkeypatch):
+    from villageaffairs import health
+
+    monkeypatch.setattr(health, "database", lambda: health.DOWN)
+    response = client.get(reverse("healthz"))
     assert response.status_code == 503
-    assert response.json()["checks"]["broker"].startswith("error")
+    assert response.json()["status"] == "error"
+
+
+def test_healthz_reports_beat_by_its_heartbeat(client, db, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from villageaffairs import health
+    from villageaffairs.models import Heartbeat
+
+    monkeypatch.setattr(health, "broker", lambda: health.OK)
+    monkeypatch.setattr(health, "worker", lambda: health.OK)
+    assert client.get(reverse("healthz")).json()["checks"]["beat"] == "down"  # never beat
+    Heartbeat.objects.create(name="beat", at=timezone.now() - timedelta(minutes=10))
+    assert client.get(reverse("healthz")).json()["checks"]["beat"] == "down"  # stale
+    Heartbeat.objects.filter(name="beat").update(at=timezone.now())
+    body = client.get(reverse("healthz")).json()
+    assert body["checks"]["beat"] == "ok"
+    assert body["status"] == "ok"
 
 
 def test_pages_fit_the_budget(client, villages):

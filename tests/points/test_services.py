@@ -393,15 +393,23 @@ def test_ranking_is_queued_once_per_village_after_commit(
 ):
     from unittest import mock
 
+    from villageaffairs.models import Outbox
+
     household = _household(people.villager_here, people.here)
-    with mock.patch("points.tasks.recompute_village_rankings.apply_async") as enqueue:
+    with mock.patch("villageaffairs.tasks.outbox_run.apply_async") as enqueue:
         with django_capture_on_commit_callbacks(execute=True):
             for _ in range(3):
                 services.award_direct(
                     actor=people.cadre_here, household=household, points=1, reason="x"
                 )
         assert enqueue.call_count == 1
-        assert enqueue.call_args.args[0] == (people.here.pk,)
+    row = Outbox.objects.get(key=f"points.rankings:{people.here.pk}")
+    assert enqueue.call_args.args[0] == (row.pk,)
+    assert (row.task, row.args, row.done_at) == (
+        "points.tasks.recompute_village_rankings",
+        [people.here.pk],
+        None,
+    )
 
 
 def test_eager_task_recomputes_after_commit(people, django_capture_on_commit_callbacks, settings):
