@@ -6,3 +6,12 @@ class LoansConfig(AppConfig):
     name = "loans"
     verbose_name = _("Point loans")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from loans.models import BranchRole
+        from villageaffairs import selectors
+
+        # A bank officer's account is never a villager's to be linked by a cadre.
+        selectors.privileged_account_checks.append(
+            lambda user: BranchRole.objects.filter(user=user).exists()
+        )
