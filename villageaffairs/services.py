@@ -285,10 +285,31 @@ def user_for_phone(*, phone: str):
         return User.objects.filter(phone=phone).first()
     user.set_unusable_password()
     user.save(update_fields=["password"])
+    _resident_link(actor=None, resident=resident, user=user, action="account.create_from_resident")
+    return user
+
+
+def _resident_link(*, actor, resident: Resident, user, action: str) -> None:
     resident.user = user
     resident.save(update_fields=["user"])
     RoleAssignment.objects.get_or_create(user=user, village=resident.village, role=Role.VILLAGER)
-    audit.record(
-        actor=None, action="account.create_from_resident", obj=resident, changes={"user": user.pk}
+    audit.record(actor=actor, action=action, obj=resident, changes={"user": user.pk})
+
+
+@transaction.atomic
+def user_confirm_phone(*, user, phone: str) -> Resident | None:
+    """An account (one made by a WeChat sign-in) confirmed ``phone`` by SMS code: if a resident
+    owns that number and has no account yet, the account becomes that resident, a villager of
+    the village, as a phone sign-in would. Otherwise nothing changes: no role without it."""
+    if Resident.objects.filter(user=user).exists():
+        return None
+    resident = (
+        Resident.objects.select_for_update()
+        .filter(phone=phone, phone_owner=True, user__isnull=True)
+        .select_related("village")
+        .first()
     )
-    return user
+    if resident is None:
+        return None
+    _resident_link(actor=user, resident=resident, user=user, action="account.confirm_phone")
+    return resident
