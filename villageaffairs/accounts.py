@@ -101,6 +101,8 @@ class AccountAdapter(DefaultAccountAdapter):
         user.phone = phone
         user.phone_verified = verified
         user.save(update_fields=["phone", "phone_verified"])
+        if verified:
+            self._phone_confirmed(user, phone)
 
     def get_phone(self, user):
         if not user.phone:
@@ -111,6 +113,14 @@ class AccountAdapter(DefaultAccountAdapter):
         user.phone = phone
         user.phone_verified = True
         user.save(update_fields=["phone", "phone_verified"])
+        self._phone_confirmed(user, phone)
+
+    def _phone_confirmed(self, user, phone: str) -> None:
+        # A WeChat account becomes the resident who owns the confirmed number.
+        from villageaffairs.services import user_confirm_phone
+
+        with transaction.atomic():
+            user_confirm_phone(user=user, phone=phone)
 
     def get_user_by_phone(self, phone: str):
         """The account of a number. A mainland mobile number nobody has yet gets an account

@@ -1,11 +1,21 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from villageaffairs import services
-from villageaffairs.admin_scoping import OperatorOnlyAdmin, VillageScopedAdmin
+from villageaffairs import audit, selectors, services
+from villageaffairs.admin_scoping import (
+    AuditedOperatorAdmin,
+    OperatorOnlyAdmin,
+    VillageScopedAdmin,
+    VillageScopedInlineMixin,
+    form_before,
+    record_delete,
+    record_save,
+)
 from villageaffairs.models import (
     AuditEntry,
     Household,
@@ -22,24 +32,93 @@ admin.site.site_title = _("Village Affairs")
 admin.site.index_title = _("Village administration")
 
 
+def _operator(request) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    """A user's village roles, granted and removed through the services (audited, and the
+    staff flag follows the roles)."""
+
+    model = RoleAssignment
+    fields = ("village", "role")
+    extra = 0
+
+
+class UserForm(UserChangeForm):
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone")
+        return normalize_phone(phone) if phone else None
+
+
 @admin.register(User)
 class UserAdmin(OperatorOnlyAdmin, BaseUserAdmin):
+    form = UserForm
     list_display = ("username", "display_name", "phone", "is_staff", "is_superuser")
     search_fields = ("username", "display_name", "phone")
     fieldsets = BaseUserAdmin.fieldsets + (
         (_("Village"), {"fields": ("display_name", "phone", "phone_verified")}),
     )
+    inlines = [RoleAssignmentInline]
+
+    def get_inline_instances(self, request, obj=None):
+        # Roles are given once the account exists (the add form is username and password).
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        before = form_before(form, change)
+        super().save_model(request, obj, form, change)
+        record_save(request, obj, form, change, before)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is RoleAssignment:
+            _save_role_formset(request, form.instance, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
+    def delete_model(self, request, obj):
+        record_delete(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = User.objects.get(pk=id)
+            audit.record(actor=request.user, action="user.password_change", obj=user)
+        return response
+
+
+def _save_role_formset(request, user, formset):
+    formset.save(commit=False)
+    for assignment in formset.deleted_objects:
+        services.role_revoke(
+            actor=request.user, user=user, village=assignment.village, role=assignment.role
+        )
+    for assignment, _changed in formset.changed_objects:
+        old = RoleAssignment.objects.select_related("village").get(pk=assignment.pk)
+        services.role_revoke(actor=request.user, user=user, village=old.village, role=old.role)
+        services.role_assign(
+            actor=request.user, user=user, village=assignment.village, role=assignment.role
+        )
+    for assignment in formset.new_objects:
+        services.role_assign(
+            actor=request.user, user=user, village=assignment.village, role=assignment.role
+        )
 
 
 @admin.register(Region)
-class RegionAdmin(OperatorOnlyAdmin):
+class RegionAdmin(AuditedOperatorAdmin):
     list_display = ("name", "name_en", "level", "parent")
     list_filter = ("level",)
     search_fields = ("name", "name_en")
 
 
 @admin.register(Village)
-class VillageAdmin(OperatorOnlyAdmin):
+class VillageAdmin(AuditedOperatorAdmin):
     list_display = ("name", "name_en", "slug", "region", "is_active")
     search_fields = ("name", "name_en", "slug")
     prepopulated_fields = {"slug": ("name_en",)}
@@ -51,25 +130,75 @@ class VillageAdmin(OperatorOnlyAdmin):
 
 
 class ResidentForm(forms.ModelForm):
+    #: set by the admin for cadres: accounts they may link are their village's villagers
+    scoped = False
+
     class Meta:
         model = Resident
-        fields = ("household", "name", "phone", "year_of_birth", "user")
+        fields = ("household", "name", "phone", "phone_owner", "year_of_birth", "user")
 
     def clean_phone(self):
         phone = self.cleaned_data.get("phone")
         return normalize_phone(phone) if phone else ""
 
+    def clean(self):
+        cleaned = super().clean()
+        instance = self.instance
+        household = cleaned.get("household") or (
+            instance.household if instance.household_id else None
+        )
+        if (
+            instance.pk
+            and household is not None
+            and household.pk != instance.household_id
+            and instance.household.head_id == instance.pk
+        ):
+            self.add_error(
+                "household",
+                _("This resident heads their household: choose another head there first."),
+            )
+        user = cleaned.get("user")
+        if (
+            self.scoped
+            and user is not None
+            and household is not None
+            and user.pk != instance.user_id
+            and not selectors.is_villager_account(user=user, village_id=household.village_id)
+        ):
+            self.add_error(
+                "user",
+                _("Only a villager account of this resident's village can be linked."),
+            )
+        return cleaned
 
-class ResidentInline(admin.TabularInline):
+
+def _resident_changes(form, fields) -> dict:
+    return {f: form.cleaned_data[f] for f in form.changed_data if f in fields}
+
+
+class ResidentInline(VillageScopedInlineMixin, admin.TabularInline):
     model = Resident
-    fields = ("name", "phone", "year_of_birth")
+    fields = ("name", "phone", "phone_owner", "year_of_birth")
     form = ResidentForm
     extra = 0
     show_change_link = True
 
 
+class HouseholdForm(forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = ("village", "house_number", "villager_group", "head")
+
+    def clean_head(self):
+        head = self.cleaned_data.get("head")
+        if head is not None and (not self.instance.pk or head.household_id != self.instance.pk):
+            raise forms.ValidationError(_("The head must be a resident of this household."))
+        return head
+
+
 @admin.register(Household)
 class HouseholdAdmin(VillageScopedAdmin):
+    form = HouseholdForm
     list_display = ("house_number", "name", "villager_group", "village")
     list_filter = ("village", "villager_group")
     search_fields = ("house_number", "name", "residents__name")
@@ -81,17 +210,32 @@ class HouseholdAdmin(VillageScopedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "head":
-            # Only residents of this household can head it.
+            # Only residents of this household can head it (the form checks it again).
             object_id = request.resolver_match.kwargs.get("object_id")
             kwargs["queryset"] = Resident.objects.filter(household_id=object_id or 0)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_formset(self, request, form, formset, change):
-        for instance in formset.save(commit=False):
-            instance.village_id = form.instance.village_id
-            instance.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
+        if formset.model is not Resident:
+            return super().save_formset(request, form, formset, change)
+        household = form.instance
+        formset.save(commit=False)
+        for resident in formset.deleted_objects:
+            record_delete(request, resident)
+            resident.delete()
+        for resident, _changed in formset.changed_objects:
+            inline = next(f for f in formset.forms if f.instance is resident)
+            current = Resident.objects.get(pk=resident.pk, household=household)
+            services.resident_update(
+                actor=request.user,
+                resident=current,
+                **_resident_changes(inline, ResidentInline.fields),
+            )
+        for resident in formset.new_objects:
+            inline = next(f for f in formset.forms if f.instance is resident)
+            resident.village_id = household.village_id
+            resident.save()
+            record_save(request, resident, inline, False, {})
 
     def save_model(self, request, obj, form, change):
         if obj.head_id:
@@ -113,17 +257,31 @@ class HouseholdAdmin(VillageScopedAdmin):
 
 @admin.register(Resident)
 class ResidentAdmin(VillageScopedAdmin):
-    list_display = ("name", "household", "phone", "year_of_birth", "village")
-    list_filter = ("village",)
+    list_display = ("name", "household", "phone", "phone_owner", "year_of_birth", "village")
+    list_filter = ("village", "phone_owner")
     search_fields = ("name", "phone", "household__house_number")
     list_select_related = ("household", "village")
     raw_id_fields = ("user",)
-    fields = ("household", "name", "phone", "year_of_birth", "user")
+    fields = ("household", "name", "phone", "phone_owner", "year_of_birth", "user")
     form = ResidentForm
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.scoped = not _operator(request)
+        return form
+
     def save_model(self, request, obj, form, change):
+        if not self._may(request, obj):
+            raise PermissionDenied
         obj.village_id = obj.household.village_id
-        super().save_model(request, obj, form, change)
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # Through the service: a new number ends the old account link.
+        current = Resident.objects.get(pk=obj.pk)
+        services.resident_update(
+            actor=request.user, resident=current, **_resident_changes(form, self.fields)
+        )
+        obj.user = current.user
 
 
 @admin.register(RoleAssignment)
@@ -141,6 +299,22 @@ class RoleAssignmentAdmin(VillageScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    # Through the services: audited, and the staff flag follows the roles.
+    def save_model(self, request, obj, form, change):
+        if change:
+            old = RoleAssignment.objects.select_related("user", "village").get(pk=obj.pk)
+            services.role_revoke(
+                actor=request.user, user=old.user, village=old.village, role=old.role
+            )
+        assignment = services.role_assign(
+            actor=request.user, user=obj.user, village=obj.village, role=obj.role
+        )
+        obj.pk = assignment.pk
+        obj.created_at = assignment.created_at
+
+    def delete_model(self, request, obj):
+        services.role_revoke(actor=request.user, user=obj.user, village=obj.village, role=obj.role)
 
 
 @admin.register(AuditEntry)

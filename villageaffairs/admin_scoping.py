@@ -12,6 +12,37 @@ from villageaffairs import audit
 from villageaffairs.permissions import managed_village_ids
 
 
+def _secret(field: str) -> bool:
+    # Password hashes (and the add form's two password fields) never go into the trail.
+    return "password" in field
+
+
+def form_before(form, change) -> dict:
+    """The changed fields' values before the form: read them before saving."""
+    if not change:
+        return {}
+    return {f: form.initial.get(f) for f in form.changed_data if not _secret(f)}
+
+
+def record_save(request, obj, form, change, before: dict) -> None:
+    """An admin add or change in the audit trail: who, what, and the changed fields."""
+    changes = {
+        f: (before.get(f), form.cleaned_data.get(f)) if change else form.cleaned_data.get(f)
+        for f in form.changed_data
+        if not _secret(f)
+    }
+    audit.record(
+        actor=request.user,
+        action=f"{obj._meta.model_name}.{'change' if change else 'add'}",
+        obj=obj,
+        changes=changes,
+    )
+
+
+def record_delete(request, obj) -> None:
+    audit.record(actor=request.user, action=f"{obj._meta.model_name}.delete", obj=obj)
+
+
 def _managed(request):
     if not hasattr(request, "_managed_village_ids"):
         request._managed_village_ids = (
@@ -39,10 +70,12 @@ class VillageScopedAdmin(admin.ModelAdmin):
         if ids is not None:
             from villageaffairs.models import Village
 
+            # A subclass's narrower choices (a household's own residents) stay narrow.
+            base = kwargs.get("queryset", related._default_manager.all())
             if related is Village:
-                kwargs["queryset"] = Village.objects.filter(pk__in=ids)
+                kwargs["queryset"] = base.filter(pk__in=ids)
             elif any(f.name == "village" for f in related._meta.get_fields()):
-                kwargs["queryset"] = related._default_manager.filter(village_id__in=ids)
+                kwargs["queryset"] = base.filter(village_id__in=ids)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -86,25 +119,40 @@ class VillageScopedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not self._may(request, obj):
             raise PermissionDenied
-        before = {f: form.initial.get(f) for f in form.changed_data} if change else {}
+        before = form_before(form, change)
         super().save_model(request, obj, form, change)
-        changes = {f: (before.get(f), form.cleaned_data.get(f)) for f in form.changed_data}
-        audit.record(
-            actor=request.user,
-            action=f"{obj._meta.model_name}.{'change' if change else 'add'}",
-            obj=obj,
-            changes=changes,
-        )
+        record_save(request, obj, form, change, before)
 
     def delete_model(self, request, obj):
         if not self._may(request, obj):
             raise PermissionDenied
-        audit.record(actor=request.user, action=f"{obj._meta.model_name}.delete", obj=obj)
+        record_delete(request, obj)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+class VillageScopedInlineMixin:
+    """An inline of a village-scoped parent: whoever may open the parent (the parent admin
+    checks the village) may work on its rows, without Django's per-model permissions."""
+
+    def _may(self, request):
+        ids = _managed(request)
+        return ids is None or bool(ids)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request)
 
 
 class OperatorOnlyAdmin(admin.ModelAdmin):
@@ -128,6 +176,23 @@ class OperatorOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._operator(request)
+
+
+class AuditedOperatorAdmin(OperatorOnlyAdmin):
+    """Operator-only objects whose admin changes go into the audit trail."""
+
+    def save_model(self, request, obj, form, change):
+        before = form_before(form, change)
+        super().save_model(request, obj, form, change)
+        record_save(request, obj, form, change, before)
+
+    def delete_model(self, request, obj):
+        record_delete(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 class ReadOnlyAdminMixin:

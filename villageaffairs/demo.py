@@ -172,6 +172,7 @@ def seed(stdout=None) -> DemoContext:
                 household=household,
                 name=name,
                 phone=phone,
+                phone_owner=True,  # their own phone: it signs in as them
                 year_of_birth=1970,
                 user=user,
             )

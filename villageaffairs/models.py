@@ -28,6 +28,24 @@ class User(AbstractUser):
     def is_operator(self) -> bool:
         return self.is_superuser
 
+    def clean(self):
+        super().clean()
+        self.phone = clean_phone_field(self.phone) or None
+
+
+def clean_phone_field(value: str | None) -> str:
+    """A phone field's value in E.164 form ('' when empty); a field error when it is no number."""
+    from django.core.exceptions import ValidationError
+
+    from villageaffairs.phones import normalize_phone
+
+    if not value:
+        return ""
+    try:
+        return normalize_phone(value)
+    except ValidationError as error:
+        raise ValidationError({"phone": error}) from error
+
 
 class Region(models.Model):
     """Province, city, county or town; each region's parent is the level above."""
@@ -191,6 +209,15 @@ class Resident(models.Model):
     )
     name = models.CharField(_("name"), max_length=60)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Families share a number; it signs in as the one resident whose own number it is.
+    phone_owner = models.BooleanField(
+        _("own number"),
+        default=False,
+        help_text=_(
+            "This number is this resident's own: signing in with it links to this resident. "
+            "At most one resident owns a number."
+        ),
+    )
     year_of_birth = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -209,9 +236,26 @@ class Resident(models.Model):
             models.Index(fields=["village", "phone"], name="resident_village_phone"),
             models.Index(fields=["phone"], name="resident_phone"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=Q(phone_owner=True),
+                name="resident_one_owner_per_phone",
+                violation_error_message=_("Another resident already owns this number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(phone_owner=False) | ~Q(phone=""),
+                name="resident_owner_has_phone",
+                violation_error_message=_("Only a resident with a number can own it."),
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        self.phone = clean_phone_field(self.phone)
 
     @property
     def is_head(self) -> bool:

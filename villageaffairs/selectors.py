@@ -61,3 +61,21 @@ def household_by_code(code: str) -> Household | None:
         .select_related("village", "village__region")
         .first()
     )
+
+
+#: Apps add a function ``(user) -> bool`` saying the account holds a role of theirs that is
+#: not a villager's (the loans app: a bank branch role), so the core need not import them.
+privileged_account_checks: list = []
+
+
+def is_villager_account(*, user, village_id: int) -> bool:
+    """A villager's account of the village and nothing more: a villager there, without a cadre
+    role anywhere, not staff, not an operator, and no app's privileged role (a bank's)."""
+    from villageaffairs.models import Role
+
+    if user.is_staff or user.is_superuser or not user.is_active:
+        return False
+    roles = set(user.village_roles.values_list("village_id", "role"))
+    if (village_id, Role.VILLAGER) not in roles or any(r != Role.VILLAGER for _, r in roles):
+        return False
+    return not any(check(user) for check in privileged_account_checks)

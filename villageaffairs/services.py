@@ -62,6 +62,7 @@ def household_create(
     head_phone: str = "",
     villager_group: str = "",
     head_year_of_birth: int | None = None,
+    head_phone_owner: bool = False,
 ) -> Household:
     household = Household.objects.create(
         village=village, house_number=house_number, villager_group=villager_group, name=head_name
@@ -72,6 +73,7 @@ def household_create(
             household=household,
             name=head_name,
             phone=normalize_phone(head_phone) if head_phone else "",
+            phone_owner=bool(head_phone and head_phone_owner),
             year_of_birth=head_year_of_birth,
         )
         household.head = head
@@ -94,12 +96,14 @@ def resident_create(
     phone: str = "",
     year_of_birth: int | None = None,
     is_head: bool = False,
+    phone_owner: bool = False,
 ) -> Resident:
     resident = Resident.objects.create(
         village_id=household.village_id,
         household=household,
         name=name,
         phone=normalize_phone(phone) if phone else "",
+        phone_owner=bool(phone and phone_owner),
         year_of_birth=year_of_birth,
     )
     if is_head:
@@ -145,15 +149,38 @@ def household_reissue_code(*, actor, household: Household) -> str:
     return household.code
 
 
+def role_needs_staff(role: str) -> bool:
+    """Roles whose holders work in the scoped Django admin (they manage the village)."""
+    from villageaffairs.permissions import ROLE_PERMISSIONS
+
+    return "village.manage" in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def _staff_roles() -> list[str]:
+    return [role for role in Role.values if role_needs_staff(role)]
+
+
+def user_refresh_staff(*, actor, user) -> bool:
+    """``is_staff`` follows the user's roles: given with a role that works in the admin, taken
+    away with the last one. Operators keep theirs. (Bank staff work on the /bank/ pages, not in
+    the admin, so bank roles need no staff flag.) Returns the flag."""
+    if user.is_superuser:
+        return user.is_staff
+    needs = RoleAssignment.objects.filter(user=user, role__in=_staff_roles()).exists()
+    if needs != user.is_staff:
+        user.is_staff = needs
+        user.save(update_fields=["is_staff"])
+        audit.record(
+            actor=actor, action="user.staff", obj=user, changes={"is_staff": (not needs, needs)}
+        )
+    return needs
+
+
 @transaction.atomic
 def role_assign(*, actor, user, village: Village, role: str) -> RoleAssignment:
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user, village=village, role=role
     )
-    if role != Role.VILLAGER and not user.is_staff:
-        # Cadres work in the (scoped) Django admin.
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
     if created:
         audit.record(
             actor=actor,
@@ -162,6 +189,7 @@ def role_assign(*, actor, user, village: Village, role: str) -> RoleAssignment:
             village=village,
             changes={"user": user.pk, "role": role},
         )
+    user_refresh_staff(actor=actor, user=user)
     return assignment
 
 
@@ -176,24 +204,78 @@ def role_revoke(*, actor, user, village: Village, role: str) -> None:
             village=village,
             changes={"user": user.pk, "role": role},
         )
+    user_refresh_staff(actor=actor, user=user)
+
+
+RESIDENT_FIELDS = ("household", "name", "phone", "phone_owner", "year_of_birth", "user")
+
+
+@transaction.atomic
+def resident_update(*, actor, resident: Resident, **values) -> Resident:
+    """Change a resident on the register. A new number ends the link to the account that signed
+    in with the old one (numbers are recycled): the account is unlinked and loses its villager
+    role in the village, and signs in again with the new number to be linked."""
+    unknown = set(values) - set(RESIDENT_FIELDS)
+    if unknown:
+        raise TypeError(f"resident_update() got unexpected fields {sorted(unknown)}")
+    if "phone" in values:
+        values["phone"] = normalize_phone(values["phone"]) if values["phone"] else ""
+    before = {
+        field: getattr(resident, f"{field}_id" if field in ("household", "user") else field)
+        for field in RESIDENT_FIELDS
+    }
+    for field, value in values.items():
+        setattr(resident, field, value)
+    if "household" in values:
+        resident.village_id = resident.household.village_id
+    phone_changed = before["phone"] != resident.phone
+    old_user_id = before["user"]
+    if phone_changed and old_user_id and resident.user_id == old_user_id:
+        resident.user = None
+    resident.save()
+    changes = audit.diff(
+        resident,
+        [f"{f}_id" if f in ("household", "user") else f for f in RESIDENT_FIELDS],
+        {f"{f}_id" if f in ("household", "user") else f: v for f, v in before.items()},
+    )
+    audit.record(actor=actor, action="resident.change", obj=resident, changes=changes)
+    if old_user_id and resident.user_id != old_user_id:
+        _resident_unlinked(actor=actor, resident=resident, user_id=old_user_id)
+    return resident
+
+
+def _resident_unlinked(*, actor, resident: Resident, user_id: int) -> None:
+    """The account no longer is this resident: it loses its villager role in the village."""
+    User = get_user_model()
+    user = User.objects.get(pk=user_id)
+    if not Resident.objects.filter(user=user, village_id=resident.village_id).exists():
+        role_revoke(actor=actor, user=user, village=resident.village, role=Role.VILLAGER)
+    audit.record(
+        actor=actor, action="resident.unlink", obj=resident, changes={"user": (user_id, None)}
+    )
 
 
 def user_for_phone(*, phone: str):
-    """The account for a phone number. A resident registered by the village with this phone,
-    but without an account yet, gets one on first sign-in, with the villager role."""
+    """The account for a phone number (in E.164 form).
+
+    A number held by an account is that account. Otherwise the resident whose own number it is
+    (``phone_owner``; a family may share a number, but it signs in as one person) is that
+    person: their linked account, or a new one, created at this first sign-in with the
+    villager role. A number no resident owns gets no account here."""
     User = get_user_model()
     user = User.objects.filter(phone=phone).first()
     if user is not None:
         return user
     resident = (
         Resident.objects.select_for_update()
-        .filter(phone=phone, user__isnull=True)
-        .select_related("village")
-        .order_by("pk")
+        .filter(phone=phone, phone_owner=True)
+        .select_related("village", "user")
         .first()
     )
     if resident is None:
         return None
+    if resident.user is not None:
+        return resident.user
     try:
         with transaction.atomic():
             user = User.objects.create(
@@ -203,13 +285,34 @@ def user_for_phone(*, phone: str):
         return User.objects.filter(phone=phone).first()
     user.set_unusable_password()
     user.save(update_fields=["password"])
+    _resident_link(actor=None, resident=resident, user=user, action="account.create_from_resident")
+    return user
+
+
+def _resident_link(*, actor, resident: Resident, user, action: str) -> None:
     resident.user = user
     resident.save(update_fields=["user"])
     RoleAssignment.objects.get_or_create(user=user, village=resident.village, role=Role.VILLAGER)
-    audit.record(
-        actor=None, action="account.create_from_resident", obj=resident, changes={"user": user.pk}
+    audit.record(actor=actor, action=action, obj=resident, changes={"user": user.pk})
+
+
+@transaction.atomic
+def user_confirm_phone(*, user, phone: str) -> Resident | None:
+    """An account (one made by a WeChat sign-in) confirmed ``phone`` by SMS code: if a resident
+    owns that number and has no account yet, the account becomes that resident, a villager of
+    the village, as a phone sign-in would. Otherwise nothing changes: no role without it."""
+    if Resident.objects.filter(user=user).exists():
+        return None
+    resident = (
+        Resident.objects.select_for_update()
+        .filter(phone=phone, phone_owner=True, user__isnull=True)
+        .select_related("village")
+        .first()
     )
-    return user
+    if resident is None:
+        return None
+    _resident_link(actor=user, resident=resident, user=user, action="account.confirm_phone")
+    return resident
 
 
 def user_for_unregistered_phone(*, phone: str):

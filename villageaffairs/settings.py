@@ -43,11 +43,12 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    # Always installed, so switching it on needs no other change; its pages answer 404 and its
+    # button is hidden unless WECHAT_LOGIN_ENABLED (villageaffairs.wechat).
+    "allauth.socialaccount.providers.weixin",
 ]
 
 WECHAT_LOGIN_ENABLED = env_bool("WECHAT_LOGIN_ENABLED", False)
-if WECHAT_LOGIN_ENABLED:
-    INSTALLED_APPS.append("allauth.socialaccount.providers.weixin")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -195,8 +196,13 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_RATE_LIMITS_ENABLED = True
 SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_ADAPTER = "villageaffairs.wechat.adapter.SocialAccountAdapter"
 SOCIALACCOUNT_PROVIDERS = {
     "weixin": {
+        "provider_class": "villageaffairs.wechat.provider.WeChatProvider",
+        # WeChat's own endpoints unless set (the tests point them at a local stand-in).
+        "ACCESS_TOKEN_URL": env_str("WECHAT_ACCESS_TOKEN_URL", ""),
+        "PROFILE_URL": env_str("WECHAT_PROFILE_URL", ""),
         "APP": {
             "client_id": env_str("WECHAT_APP_ID", ""),
             "secret": env_str("WECHAT_APP_SECRET", ""),

@@ -19,7 +19,11 @@ def registered_resident(db):
     village = VillageFactory(slug="youyi")
     household = HouseholdFactory(village=village)
     return ResidentFactory(
-        household=household, village=village, name="谢启富", phone="+8613800000011"
+        household=household,
+        village=village,
+        name="谢启富",
+        phone="+8613800000011",
+        phone_owner=True,
     )
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('villageaffairs', '0001_initial'),
+        ('villageaffairs', '0003_normalise_phones'),
     ]
 
     operations = [
