@@ -53,6 +53,10 @@ WECHAT_LOGIN_ENABLED = env_bool("WECHAT_LOGIN_ENABLED", False)
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages are compressed (static files come compressed from WhiteNoise, above). BREACH:
+    # Django masks the CSRF token anew on every response and GZipMiddleware pads the gzip
+    # header at random ("Heal the Breach"), so a token cannot be guessed from the sizes.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "villageaffairs.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
