@@ -267,7 +267,8 @@ def user_for_phone(*, phone: str):
     if user is not None:
         return user
     resident = (
-        Resident.objects.select_for_update()
+        # "self" only: PostgreSQL locks no row on the nullable side of the join to the account.
+        Resident.objects.select_for_update(of=("self",))
         .filter(phone=phone, phone_owner=True)
         .select_related("village", "user")
         .first()
