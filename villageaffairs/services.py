@@ -241,6 +241,21 @@ def resident_update(*, actor, resident: Resident, **values) -> Resident:
     audit.record(actor=actor, action="resident.change", obj=resident, changes=changes)
     if old_user_id and resident.user_id != old_user_id:
         _resident_unlinked(actor=actor, resident=resident, user_id=old_user_id)
+    if phone_changed and old_user_id and before["phone"]:
+        # The account gives up the old number too: whoever the carrier gives it to next must
+        # not sign in to this account with it (staff accounts included).
+        User = get_user_model()
+        released = User.objects.filter(pk=old_user_id, phone=before["phone"]).update(
+            phone=None, phone_verified=False
+        )
+        if released:
+            audit.record(
+                actor=actor,
+                action="account.release_phone",
+                obj=User.objects.get(pk=old_user_id),
+                village=resident.village,
+                changes={"phone": "released"},
+            )
     return resident
 
 

@@ -97,6 +97,23 @@ def test_a_new_number_ends_the_account_link_and_the_villager_role(village):
     assert change.changes["phone"] == ["", "+8613900000022"]
 
 
+def test_a_recycled_number_does_not_open_the_old_account(village):
+    """The account gives the old number up, so its next holder signs in as a stranger."""
+    from villageaffairs.services import user_for_phone
+
+    user = member(village, phone="+8613800000011")
+    resident = Resident.objects.get(user=user)
+    Resident.objects.filter(pk=resident.pk).update(phone="+8613800000011", phone_owner=True)
+    resident.refresh_from_db()
+    services.resident_update(actor=None, resident=resident, phone="13900000022")
+    user.refresh_from_db()
+    assert user.phone is None
+    assert AuditEntry.objects.filter(action="account.release_phone", object_id=str(user.pk))
+    assert user_for_phone(phone="+8613800000011") is None  # nobody owns it now
+    # The resident signs in with the new number and gets an account of their own again.
+    assert user_for_phone(phone="+8613900000022").resident == resident
+
+
 def test_other_changes_keep_the_account_link(village):
     user = member(village)
     resident = Resident.objects.get(user=user)
