@@ -397,3 +397,10 @@ def test_accounts_of_numbers_that_never_signed_in_are_pruned(db):
         villager_user.pk,
     }
     assert not User.objects.filter(pk=never.pk).exists()
+
+
+def test_the_wechat_link_shows_only_when_wechat_sign_in_is_on(db, settings):
+    assert "/accounts/weixin/login/" not in Client().get(reverse("account_login")).content.decode()
+    settings.WECHAT_LOGIN_ENABLED = True
+    page = Client().get(reverse("account_login") + "?next=/v/youyi/").content.decode()
+    assert "/accounts/weixin/login/?next=/v/youyi/" in page
