@@ -367,6 +367,9 @@ class Vote(models.Model):
     adoption_rule_id = models.PositiveIntegerField(_("rule"), null=True, blank=True)
     adoption_data = models.JSONField(_("rule text"), default=dict, blank=True)
     adopted_at = models.DateTimeField(_("adopted"), null=True, blank=True)
+    # Why a passed vote's change could not be written into the rules (the rule was deleted, or
+    # the change breaks a rule's bounds): the vote stays closed and passed, and is not retried.
+    adoption_error = models.CharField(_("adoption failed"), max_length=300, blank=True)
     # Result, written once by the closer that wins the conditional UPDATE on closed_at.
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     counts = models.JSONField(_("counts"), default=list, blank=True)
