@@ -381,7 +381,8 @@ def test_closing_a_vote_whose_adoption_fails_records_the_failure(
     assert not Rule.objects.filter(village=people.here).exists()
     # The beat's retry finds nothing to do: the failure is recorded, not retried for ever.
     assert services.vote_adopt(vote_id=vote.pk) is None
-    assert client.get(reverse("talks:detail", args=["youyi", vote.topic.pk])).status_code == 200
+    page = client.get(reverse("talks:detail", args=["youyi", vote.topic.pk]))
+    assert page.status_code == 200 and vote.adoption_error in page.content.decode()
 
 
 def test_a_vote_changing_a_deleted_rule_closes_with_the_failure_recorded(
@@ -407,3 +408,24 @@ def test_a_vote_changing_a_deleted_rule_closes_with_the_failure_recorded(
     vote.refresh_from_db()
     assert vote.passed and vote.adoption_error and vote.adopted_at is None
     assert Rule.objects.get(pk=rule.pk).points == 5
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"options": "同意"},
+        {"options": ["同意"]},
+        {"options": ["同意", 3]},
+        {"adoption_data": {"points": 10**9}},
+        {"adoption_data": {"points": "5"}},
+        {"adoption_data": ["points"]},
+    ],
+)
+def test_the_admin_cannot_store_a_bad_vote(people, change):
+    from django.core.exceptions import ValidationError
+
+    vote = _open(people)
+    for field, value in change.items():
+        setattr(vote, field, value)
+    with pytest.raises(ValidationError):
+        vote.full_clean()
