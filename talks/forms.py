@@ -126,11 +126,25 @@ class BallotForm(forms.Form):
     choice = forms.IntegerField(min_value=0, max_value=bounds.ID)
 
 
+class IdsField(forms.ModelMultipleChoiceField):
+    """Checks each id is a plain number that fits the database before it reaches a query:
+    Django's own field sends 99999999999999999999 to SQLite, which overflows."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk).strip()
+            if not (text.isascii() and text.isdigit() and 0 < int(text) <= bounds.ID):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Task"), max_length=200)
-    assignees = forms.ModelMultipleChoiceField(
-        label=_("Assign to"), queryset=None, widget=forms.CheckboxSelectMultiple
-    )
+    assignees = IdsField(label=_("Assign to"), queryset=None, widget=forms.CheckboxSelectMultiple)
     due_date = forms.DateField(
         label=_("Due"),
         required=False,

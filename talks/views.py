@@ -194,7 +194,10 @@ def support(request, village_slug, pk):
     topic = _topic(request, pk)
     target = None
     if request.POST.get("comment"):
-        target = get_object_or_404(Comment, topic=topic, pk=request.POST.get("comment"))
+        comment_pk = int_param(request.POST, "comment", lo=1)
+        if comment_pk is None:
+            raise Http404("No such comment.")
+        target = get_object_or_404(Comment, topic=topic, pk=comment_pk)
     call = lambda: services.support_add(actor=request.user, topic=topic, comment=target)  # noqa: E731
     return _write(request, topic, call)
 
