@@ -57,3 +57,21 @@ def test_finance_amounts_are_bounded(people):
     _refused(FinanceBook.objects.filter(village=people.here), opening_balance=Decimal("-1"))
     e = entry(people.here, date(2026, 1, 5), "10.00")
     _refused(FinanceEntry.objects.filter(pk=e.pk), amount=bounds.FINANCE_AMOUNT + 1)
+
+
+def test_a_book_starting_in_year_one_does_not_walk_every_month_since(people):
+    from publicity.selectors import unchecked_months_before
+
+    the_book = book(people.here, starts_on=date(1, 1, 1))
+    missing = unchecked_months_before(people.here, the_book, date(2026, 3, 1))
+    assert missing[0] == date(2000, 1, 1) and len(missing) == 26 * 12 + 2
+
+
+def test_a_region_cycle_edited_into_the_admin_ends(db):
+    from tests.factories import RegionFactory
+
+    a = RegionFactory()
+    b = RegionFactory(parent=a)
+    a.parent = b
+    a.save()
+    assert [r.pk for r in b.path()] == [a.pk, b.pk]
