@@ -7,10 +7,11 @@ script, numbers that are huge, negative, fractional or written in other scripts'
 '²'), over-long text, and ids of another village's objects. GET pages get the same treatment in
 their query parameters. No response may be a server error.
 
-Budget: the "fuzz-ci" hypothesis profile runs FUZZ_EXAMPLES generated examples per view (12
-unless the environment says otherwise) plus 11 fixed ones (every field at once set to a value that
-once gave a 500): 76 views, so about 1,750 requests, about two minutes on SQLite.
-``FUZZ_EXAMPLES=200`` digs deeper by hand.
+Budget: the "fuzz-ci" hypothesis profile runs FUZZ_EXAMPLES generated examples per view (6 unless
+the environment says otherwise) plus 7 fixed ones (every parameter or field at once set to a value
+that once gave a 500, and an empty form): 76 views × 13 = about 990 requests. At the 0.15 s a
+request took on a loaded 2-CPU machine (SQLite) that is about two and a half minutes, less in CI. ``FUZZ_EXAMPLES=200`` digs deeper by hand; the
+examples are derandomized, so a failure in CI reproduces locally.
 """
 
 import importlib
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 
 from tests.test_permission_matrix import CASES
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 settings.register_profile(
     "fuzz-ci",
     max_examples=EXAMPLES,
@@ -199,14 +200,10 @@ def test_no_input_gives_a_server_error(people, case):
     # Always tried, whatever hypothesis draws: every parameter or field at once set to a value
     # that once gave a 500 somewhere, and a form with nothing in it.
     @example(request=("get", dict.fromkeys(QUERY_PARAMS, "²")))
-    @example(request=("get", dict.fromkeys(QUERY_PARAMS, "١٢")))
     @example(request=("get", dict.fromkeys(QUERY_PARAMS, "99999999999999999999")))
-    @example(request=("get", dict.fromkeys(QUERY_PARAMS, "99999-01-01")))
     @example(request=("post", {}))
     @example(request=("post", dict.fromkeys(fields, "²")))
     @example(request=("post", dict.fromkeys(fields, "99999999999999999999")))
-    @example(request=("post", dict.fromkeys(fields, "-99999999999999999999")))
-    @example(request=("post", dict.fromkeys(fields, "99999-01-01")))
     @example(request=("post", dict.fromkeys(fields, "x" * 20000)))
     @example(request=("post", dict.fromkeys(fields, str(other_ids[-1]))))
     def fuzz(request):
