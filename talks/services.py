@@ -781,6 +781,8 @@ def _adoption_failed(vote: Vote, exc: Exception) -> None:
         reason = "; ".join(str(m) for m in exc.messages)
     elif isinstance(exc, ObjectDoesNotExist):
         reason = gettext("The rule to change no longer exists.")
+    elif isinstance(exc, IntegrityError):
+        reason = gettext("The rule change could not be made.")
     else:
         reason = gettext("The rule change the vote carries is incomplete.")
     reason = (reason or gettext("The rule change could not be made."))[:300]
@@ -836,7 +838,14 @@ def vote_adopt(*, vote_id: int):
                     adopted_by_topic=topic,
                 )
                 Vote.objects.filter(pk=vote.pk).update(adoption_rule_id=rule.pk)
-    except (ValidationError, Rule.DoesNotExist, KeyError, TypeError, ValueError) as exc:
+    except (
+        ValidationError,
+        IntegrityError,
+        Rule.DoesNotExist,
+        KeyError,
+        TypeError,
+        ValueError,
+    ) as exc:
         _adoption_failed(vote, exc)
         return None
     _event(
