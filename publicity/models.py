@@ -162,7 +162,11 @@ class FinanceBook(models.Model):
         _("opening balance"),
         max_digits=14,
         decimal_places=2,
-        validators=[MinValueValidator(0), MaxValueValidator(bounds.FINANCE_BALANCE)],
+        # The form asks for a balance of zero or more; a book brought over in debt stays possible.
+        validators=[
+            MinValueValidator(-bounds.FINANCE_BALANCE),
+            MaxValueValidator(bounds.FINANCE_BALANCE),
+        ],
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -171,7 +175,7 @@ class FinanceBook(models.Model):
         verbose_name_plural = _("finance books")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(opening_balance__gte=0)
+                condition=models.Q(opening_balance__gte=-bounds.FINANCE_BALANCE)
                 & models.Q(opening_balance__lte=bounds.FINANCE_BALANCE),
                 name="book_opening_balance_bounded",
             )

@@ -9,9 +9,10 @@ their query parameters. No response may be a server error.
 
 Budget: the "fuzz-ci" hypothesis profile runs FUZZ_EXAMPLES generated examples per view (6 unless
 the environment says otherwise) plus 7 fixed ones (every parameter or field at once set to a value
-that once gave a 500, and an empty form): 76 views × 13 = about 990 requests. At the 0.15 s a
-request took on a loaded 2-CPU machine (SQLite) that is about two and a half minutes, less in CI. ``FUZZ_EXAMPLES=200`` digs deeper by hand; the
-examples are derandomized, so a failure in CI reproduces locally.
+that once gave a 500, and an empty form): 76 views x 13 = about 990 requests. At the 0.15 s a
+request took on a loaded 2-CPU machine (SQLite) that is about two and a half minutes, less in CI.
+``FUZZ_EXAMPLES=200`` digs deeper by hand; the examples are derandomized, so a failure in CI
+reproduces locally.
 """
 
 import importlib

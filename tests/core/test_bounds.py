@@ -2,7 +2,6 @@
 and a bad value stored in a JSON field cannot break a public page."""
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -54,7 +53,9 @@ def test_posting_days_are_bounded_and_star_thresholds_checked(client, people):
 
 def test_finance_amounts_are_bounded(people):
     book(people.here, starts_on=date(2026, 1, 1))
-    _refused(FinanceBook.objects.filter(village=people.here), opening_balance=Decimal("-1"))
+    books = FinanceBook.objects.filter(village=people.here)
+    _refused(books, opening_balance=bounds.FINANCE_BALANCE + 1)
+    _refused(books, opening_balance=-bounds.FINANCE_BALANCE - 1)
     e = entry(people.here, date(2026, 1, 5), "10.00")
     _refused(FinanceEntry.objects.filter(pk=e.pk), amount=bounds.FINANCE_AMOUNT + 1)
 

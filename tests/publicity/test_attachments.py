@@ -255,4 +255,4 @@ def test_an_unparseable_pdf_is_refused_with_a_clear_message():
     with pytest.raises(ValidationError) as info:
         check_pdf(broken)
     assert info.value.code == "not_pdf"
-    assert "not a PDF document we can open" in str(info.value.messages[0])
+    assert "PDF" in info.value.messages[0]  # "这个文件不是能打开的 PDF 文档。" in zh-hans
