@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loans.models import Lookup, RatePolicy
+from villageaffairs import bounds
+from villageaffairs.bounds import between
 
 AMOUNT_ERRORS = {
     "invalid": _("Enter the amount in yuan as a number, e.g. 300000."),
@@ -50,11 +52,14 @@ class ApplicationForm(forms.Form):
         label=_("Amount (yuan)"),
         max_digits=12,
         decimal_places=2,
+        max_value=bounds.LOAN_AMOUNT,
         error_messages=AMOUNT_ERRORS,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     term_months = forms.IntegerField(
         label=_("Term (months)"),
+        min_value=bounds.TERM_MONTHS[0],
+        max_value=bounds.TERM_MONTHS[1],
         error_messages={"invalid": _("Enter the term as a whole number of months.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
@@ -88,11 +93,26 @@ class DecisionForm(forms.Form):
         label=_("Approved amount (yuan)"),
         max_digits=12,
         decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=bounds.LOAN_AMOUNT,
         required=False,
         error_messages=AMOUNT_ERRORS,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     reason = forms.CharField(label=_("Reason for declining"), max_length=300, required=False)
+
+
+POLICY_BOUNDS = {
+    "base_rate": (Decimal("0.01"), Decimal("99.99")),
+    "reduction_per_100": (Decimal("0"), bounds.RATE),
+    "max_reduction": (Decimal("0"), bounds.RATE),
+    "floor_rate": (Decimal("0"), Decimal("99.99")),
+    "min_score": (-bounds.SCORE, bounds.SCORE),
+    "min_star_level": (0, bounds.STAR_LEVELS),
+    "deduction_months": bounds.DEDUCTION_MONTHS,
+    "min_term_months": bounds.TERM_MONTHS,
+    "max_term_months": bounds.TERM_MONTHS,
+}
 
 
 class PolicyForm(forms.ModelForm):
@@ -121,12 +141,18 @@ class PolicyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["effective_from"].initial = timezone.localdate()
+        # The model's bounds, checked here (the form skips the model's full_clean).
+        for name, (lo, hi) in POLICY_BOUNDS.items():
+            field = self.fields[name]
+            field.min_value, field.max_value = lo, hi
+            field.validators += between(lo, hi)
         for star in range(1, 6):
             self.fields[f"limit_{star}"] = forms.DecimalField(
                 label=_("Credit limit at %(star)s stars (yuan)") % {"star": star},
                 max_digits=12,
                 decimal_places=2,
                 min_value=Decimal("0.01"),
+                max_value=bounds.LOAN_AMOUNT,
                 required=False,
                 error_messages=AMOUNT_ERRORS,
             )

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loans import rates
+from villageaffairs import bounds
+from villageaffairs.bounds import between
 from villageaffairs.models import village_key
 
 
@@ -135,13 +137,19 @@ class RatePolicy(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
+        validators=between(0, bounds.RATE),
     )
     floor_rate = models.DecimalField(_("floor rate (%)"), max_digits=5, decimal_places=2)
-    min_score = models.IntegerField(_("minimum score"), default=0)
-    min_star_level = models.PositiveSmallIntegerField(_("minimum star level"), default=0)
+    min_score = models.IntegerField(
+        _("minimum score"), default=0, validators=between(-bounds.SCORE, bounds.SCORE)
+    )
+    min_star_level = models.PositiveSmallIntegerField(
+        _("minimum star level"), default=0, validators=between(0, bounds.STAR_LEVELS)
+    )
     deduction_months = models.PositiveSmallIntegerField(
         _("no deductions in the last N months"),
         default=0,
+        validators=between(*bounds.DEDUCTION_MONTHS),
         help_text=_("0: recent deductions do not matter."),
     )
     deduction_rules = models.ManyToManyField(
@@ -151,8 +159,12 @@ class RatePolicy(models.Model):
         related_name="+",
         help_text=_("Empty: a deduction under any rule counts."),
     )
-    min_term_months = models.PositiveSmallIntegerField(_("shortest term (months)"), default=1)
-    max_term_months = models.PositiveSmallIntegerField(_("longest term (months)"), default=36)
+    min_term_months = models.PositiveSmallIntegerField(
+        _("shortest term (months)"), default=1, validators=between(*bounds.TERM_MONTHS)
+    )
+    max_term_months = models.PositiveSmallIntegerField(
+        _("longest term (months)"), default=36, validators=between(*bounds.TERM_MONTHS)
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -181,6 +193,20 @@ class RatePolicy(models.Model):
                 condition=Q(min_term_months__gte=1) & Q(min_term_months__lte=F("max_term_months")),
                 name="policy_term_range",
             ),
+            models.CheckConstraint(
+                condition=Q(base_rate__lt=bounds.RATE)
+                & Q(reduction_per_100__lte=bounds.RATE)
+                & (
+                    Q(max_reduction__isnull=True)
+                    | (Q(max_reduction__gte=0) & Q(max_reduction__lte=bounds.RATE))
+                )
+                & Q(max_term_months__lte=bounds.TERM_MONTHS[1])
+                & Q(deduction_months__lte=bounds.DEDUCTION_MONTHS[1])
+                & Q(min_star_level__lte=bounds.STAR_LEVELS)
+                & Q(min_score__gte=-bounds.SCORE)
+                & Q(min_score__lte=bounds.SCORE),
+                name="policy_numbers_bounded",
+            ),
         ]
         indexes = [
             models.Index(fields=["branch", "-effective_from", "-version"], name="policy_in_force")
@@ -200,7 +226,12 @@ class StarTier(models.Model):
         RatePolicy, verbose_name=_("rate policy"), on_delete=models.CASCADE, related_name="tiers"
     )
     star_level = models.PositiveSmallIntegerField(_("star level"))
-    credit_limit = models.DecimalField(_("credit limit (yuan)"), max_digits=12, decimal_places=2)
+    credit_limit = models.DecimalField(
+        _("credit limit (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=between(Decimal("0.01"), bounds.LOAN_AMOUNT),
+    )
 
     class Meta:
         verbose_name = _("star tier")
@@ -210,6 +241,9 @@ class StarTier(models.Model):
             models.UniqueConstraint(fields=["policy", "star_level"], name="tier_unique_star"),
             models.CheckConstraint(
                 condition=Q(star_level__lte=5) & Q(credit_limit__gt=0), name="tier_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_limit__lte=bounds.LOAN_AMOUNT), name="tier_limit_bounded"
             ),
         ]
 
@@ -330,8 +364,15 @@ class Application(models.Model):
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="applications"
     )
-    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
-    term_months = models.PositiveSmallIntegerField(_("term (months)"))
+    amount = models.DecimalField(
+        _("amount (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=between(Decimal("0.01"), bounds.LOAN_AMOUNT),
+    )
+    term_months = models.PositiveSmallIntegerField(
+        _("term (months)"), validators=between(*bounds.TERM_MONTHS)
+    )
     purpose = models.CharField(_("purpose of the loan"), max_length=300)
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.SUBMITTED
@@ -401,6 +442,12 @@ class Application(models.Model):
                 condition=Q(approved_amount__isnull=True)
                 | (Q(approved_amount__gt=0) & Q(approved_amount__lte=F("credit_limit"))),
                 name="application_approved_within_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__lte=bounds.LOAN_AMOUNT)
+                & Q(term_months__gte=bounds.TERM_MONTHS[0])
+                & Q(term_months__lte=bounds.TERM_MONTHS[1]),
+                name="application_amount_term_bounded",
             ),
         ]
         indexes = [

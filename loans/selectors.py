@@ -1,5 +1,6 @@
 """Reads of the loans app: policies in force, credit profiles, lookups and applications."""
 
+import calendar
 import contextlib
 import re
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from loans.models import Application, Branch, BranchRole, Consent, Lookup, RatePolicy, StarTier
 from loans.rates import RateQuote
+from villageaffairs.bounds import DEDUCTION_MONTHS
 from villageaffairs.models import Household, Resident
 from villageaffairs.phones import normalize_phone
 
@@ -113,14 +115,13 @@ def consent_of(branch_id: int, household: Household) -> Consent | None:
 
 
 def _months_before(moment: datetime, months: int) -> datetime:
+    """The same day ``months`` earlier (the month's last day where it is shorter). The window is
+    clamped to the policy's bounds, so a stored value past them cannot reach before year 1."""
+    months = max(0, min(months, DEDUCTION_MONTHS[1]))
     year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
     month += 1
-    day = moment.day
-    while True:
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            day -= 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 def recent_deduction(household: Household, policy: RatePolicy) -> bool:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from loans import selectors
 from loans.models import Application, Branch, BranchRole, Consent, Lookup, RatePolicy, StarTier
-from villageaffairs import audit, outbox
+from villageaffairs import audit, bounds, outbox
 from villageaffairs.models import Household
 
 FEN = Decimal("0.01")
@@ -57,11 +57,41 @@ def validate_policy(values: dict) -> None:
         )
     if per < 0:
         raise LoanError(_("The reduction cannot be negative."), "reduction", "reduction_per_100")
+    if per > bounds.RATE:
+        raise LoanError(
+            _("The reduction cannot be more than 100 percentage points."),
+            "reduction",
+            "reduction_per_100",
+        )
     cap = values.get("max_reduction")
-    if cap is not None and _decimal(cap, _("The maximum reduction"), "max_reduction") < 0:
-        raise LoanError(_("The maximum reduction cannot be negative."), "cap", "max_reduction")
+    if cap is not None:
+        cap = _decimal(cap, _("The maximum reduction"), "max_reduction")
+        if cap < 0:
+            raise LoanError(_("The maximum reduction cannot be negative."), "cap", "max_reduction")
+        if cap > bounds.RATE:
+            raise LoanError(
+                _("The maximum reduction cannot be more than 100 percentage points."),
+                "cap",
+                "max_reduction",
+            )
+    months = int(values.get("deduction_months") or 0)
+    if not bounds.DEDUCTION_MONTHS[0] <= months <= bounds.DEDUCTION_MONTHS[1]:
+        raise LoanError(
+            _("The deduction window runs from 0 to %(max)s months.")
+            % {"max": bounds.DEDUCTION_MONTHS[1]},
+            "deduction_months",
+            "deduction_months",
+        )
+    if not 0 <= int(values.get("min_star_level") or 0) <= bounds.STAR_LEVELS:
+        raise LoanError(_("Star levels run from 0 to 5."), "min_star", "min_star_level")
+    if abs(int(values.get("min_score") or 0)) > bounds.SCORE:
+        raise LoanError(
+            _("The minimum score must lie between -%(max)s and %(max)s.") % {"max": bounds.SCORE},
+            "min_score",
+            "min_score",
+        )
     low, high = int(values.get("min_term_months", 1)), int(values.get("max_term_months", 36))
-    if low < 1 or high < low or high > 360:
+    if low < 1 or high < low or high > bounds.TERM_MONTHS[1]:
         raise LoanError(
             _("The term range must run from at least 1 month up to at most 360 months."),
             "term_range",
@@ -70,8 +100,15 @@ def validate_policy(values: dict) -> None:
     for star, limit in (values.get("tiers") or {}).items():
         if not 0 <= int(star) <= 5:
             raise LoanError(_("Star levels run from 0 to 5."), "tier_star", None)
-        if _decimal(limit, _("A credit limit"), None) <= 0:
+        limit = _decimal(limit, _("A credit limit"), None)
+        if limit <= 0:
             raise LoanError(_("A credit limit must be above zero."), "tier_limit", None)
+        if limit > bounds.LOAN_AMOUNT:
+            raise LoanError(
+                _("A credit limit can be at most %(max)s yuan.") % {"max": bounds.LOAN_AMOUNT},
+                "tier_limit",
+                None,
+            )
 
 
 @transaction.atomic
@@ -104,6 +141,9 @@ def policy_create(
         "max_reduction": max_reduction,
         "min_term_months": min_term_months,
         "max_term_months": max_term_months,
+        "deduction_months": deduction_months,
+        "min_star_level": min_star_level,
+        "min_score": min_score,
         "tiers": tiers,
     }
     validate_policy(values)
@@ -231,6 +271,12 @@ def _amount(value) -> Decimal:
         raise LoanError(_("The amount must be more than zero."), "amount_not_positive", "amount")
     if amount != amount.quantize(FEN):
         raise LoanError(_("The amount can have at most two decimals (fen)."), "fen", "amount")
+    if amount > bounds.LOAN_AMOUNT:
+        raise LoanError(
+            _("A loan can be at most %(max)s yuan.") % {"max": bounds.LOAN_AMOUNT},
+            "amount_too_large",
+            "amount",
+        )
     return amount.quantize(FEN)
 
 

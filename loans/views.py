@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from loans import forms, selectors, services
 from loans.access import bank_staff_view, bank_view
 from loans.models import Application, Branch, Lookup
+from villageaffairs.parsing import page_param
 from villageaffairs.tenancy import village_view
 
 
@@ -50,7 +51,7 @@ def lookup(request):
         code = selectors.sign_code(q)
         if code and (household := selectors.household_for_branch(request.branch, code)):
             return redirect(_profile_url(request.branch, household, purpose))
-        page = selectors.search_households(request.branch, q, request.GET.get("page", 1))
+        page = selectors.search_households(request.branch, q, page_param(request.GET))
     context = {"form": form, "scan_form": forms.ScanForm(), "page": page, "q": q}
     return render(request, "loans/lookup.html", context)
 
@@ -150,7 +151,7 @@ def applications(request):
     state = request.GET.get("state", "")
     if state not in Application.State.values:
         state = ""
-    page = selectors.applications_of_branch(request.branch, state, request.GET.get("page", 1))
+    page = selectors.applications_of_branch(request.branch, state, page_param(request.GET))
     context = {"page": page, "state": state, "states": Application.State.choices}
     return render(request, "loans/applications.html", context)
 
@@ -193,7 +194,7 @@ def application(request, pk):
 @bank_view("loans.audit")
 @require_GET
 def lookups(request):
-    page = selectors.lookups_of_branch(request.branch, request.GET.get("page", 1))
+    page = selectors.lookups_of_branch(request.branch, page_param(request.GET))
     return render(request, "loans/lookups.html", {"page": page})
 
 
@@ -229,9 +230,14 @@ def policy_new(request):
 # --- the household's side ------------------------------------------------------------------
 
 
+def _is_head(household, user) -> bool:
+    # A household may have no head recorded (the head died, or the register is incomplete).
+    return household.head_id is not None and household.head.user_id == user.pk
+
+
 def _my_household(request, *, head=False):
     household = selectors.household_of(request.user, request.village)
-    if household is None or (head and household.head.user_id != request.user.pk):
+    if household is None or (head and not _is_head(household, request.user)):
         raise Http404("No household.")
     return household
 
@@ -243,7 +249,7 @@ def credit(request, village_slug):
     context = {"household": household}
     if household is not None:
         context |= {
-            "is_head": household.head_id is not None and household.head.user_id == request.user.pk,
+            "is_head": _is_head(household, request.user),
             "offers": selectors.household_credit(household),
             "lookups": selectors.lookups_of_household(household),
             "applications": selectors.applications_of_household(household),
@@ -305,7 +311,7 @@ def household_application(request, village_slug, pk):
     context = {
         "application": app,
         "schedule": app.schedule(),
-        "is_head": household.head_id is not None and household.head.user_id == request.user.pk,
+        "is_head": _is_head(household, request.user),
     }
     return render(request, "loans/household_application.html", context)
 

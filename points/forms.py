@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from points import selectors
 from points.models import Item
+from villageaffairs import bounds
 from villageaffairs.images import PhotosField
 from villageaffairs.models import Household
 
@@ -100,7 +101,9 @@ class ResolveForm(forms.Form):
 class CounterForm(OnceForm):
     house_number = HouseholdNumberField()
     item = forms.ModelChoiceField(label=_("Item"), queryset=None, empty_label=None)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=50, initial=1)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=bounds.REDEEM_QUANTITY, initial=1
+    )
 
     def __init__(self, *args, village, **kwargs):
         self.village = village
@@ -112,4 +115,6 @@ class CounterForm(OnceForm):
 
 
 class ReserveForm(OnceForm):
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=50, initial=1)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=bounds.REDEEM_QUANTITY, initial=1
+    )

@@ -10,11 +10,14 @@ Invariants (DESIGN.md, "Points: invariants"):
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from villageaffairs import bounds
+from villageaffairs.bounds import between
 from villageaffairs.media import private_photo_path
 from villageaffairs.models import CleanPhoto, Household, village_key
 
@@ -32,7 +35,9 @@ class PointsSettings(models.Model):
         related_name="points_settings",
     )
     posting_days = models.PositiveSmallIntegerField(
-        _("public posting period (days)"), default=DEFAULT_POSTING_DAYS
+        _("public posting period (days)"),
+        default=DEFAULT_POSTING_DAYS,
+        validators=between(*bounds.POSTING_DAYS),
     )
     star_thresholds = models.JSONField(
         _("star thresholds"),
@@ -44,13 +49,47 @@ class PointsSettings(models.Model):
     class Meta:
         verbose_name = _("points settings")
         verbose_name_plural = _("points settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(posting_days__gte=bounds.POSTING_DAYS[0])
+                & Q(posting_days__lte=bounds.POSTING_DAYS[1]),
+                name="points_settings_posting_days_bounded",
+            )
+        ]
 
     def __str__(self):
         return str(self.village)
 
+    def clean(self):
+        super().clean()
+        if self.star_thresholds and not valid_thresholds(self.star_thresholds):
+            raise ValidationError(
+                {
+                    "star_thresholds": _(
+                        "Give five whole numbers, each larger than the one before, "
+                        "between 0 and %(max)s."
+                    )
+                    % {"max": bounds.SCORE}
+                }
+            )
+
     @property
     def thresholds(self) -> list[int]:
-        return list(self.star_thresholds or DEFAULT_STAR_THRESHOLDS)
+        # A stored value the admin's form did not check (edited in the database, say) falls back
+        # to the defaults rather than break the ranking and household pages.
+        if self.star_thresholds and valid_thresholds(self.star_thresholds):
+            return list(self.star_thresholds)
+        return list(DEFAULT_STAR_THRESHOLDS)
+
+
+def valid_thresholds(value) -> bool:
+    """Five increasing whole numbers within the score's bounds."""
+    return (
+        isinstance(value, list)
+        and len(value) == bounds.STAR_LEVELS
+        and all(type(v) is int and 0 <= v <= bounds.SCORE for v in value)
+        and all(a < b for a, b in zip(value, value[1:], strict=False))
+    )
 
 
 class Rule(models.Model):
@@ -77,13 +116,17 @@ class Rule(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     text = models.CharField(_("rule"), max_length=300)
     points = models.IntegerField(
-        _("points"), default=0, help_text=_("Positive for an award, negative for a deduction.")
+        _("points"),
+        default=0,
+        help_text=_("Positive for an award, negative for a deduction."),
+        validators=between(-bounds.RULE_POINTS, bounds.RULE_POINTS),
     )
     evidence_required = models.BooleanField(_("evidence required"), default=False)
     limit_count = models.PositiveSmallIntegerField(
         _("limit per household"),
         null=True,
         blank=True,
+        validators=between(1, bounds.RULE_LIMIT_COUNT),
         help_text=_("How many times a household may score under this rule per period."),
     )
     limit_period = models.CharField(
@@ -104,7 +147,16 @@ class Rule(models.Model):
                 condition=Q(in_force_to__isnull=True)
                 | Q(in_force_to__gte=models.F("in_force_from")),
                 name="rule_force_range",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(points__gte=-bounds.RULE_POINTS) & Q(points__lte=bounds.RULE_POINTS),
+                name="rule_points_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(limit_count__isnull=True)
+                | (Q(limit_count__gte=1) & Q(limit_count__lte=bounds.RULE_LIMIT_COUNT)),
+                name="rule_limit_count_bounded",
+            ),
         ]
 
     def __str__(self):
@@ -177,7 +229,9 @@ class Claim(models.Model):
     rule = models.ForeignKey(
         Rule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="claims"
     )
-    points = models.IntegerField(_("points"))
+    points = models.IntegerField(
+        _("points"), validators=between(-bounds.RULE_POINTS, bounds.RULE_POINTS)
+    )
     note = models.TextField(_("note"), max_length=1000, blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.SUBMITTED
@@ -226,6 +280,10 @@ class Claim(models.Model):
             models.CheckConstraint(
                 condition=~Q(state="rejected") | ~Q(decision_reason=""),
                 name="claim_rejection_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(points__gte=-bounds.RULE_POINTS) & Q(points__lte=bounds.RULE_POINTS),
+                name="claim_points_bounded",
             ),
         ]
 
@@ -384,6 +442,11 @@ class LedgerEntry(models.Model):
                     | (Q(kind="reversal") & Q(reverses__isnull=False))
                 ),
                 name="ledger_kind_sign",
+            ),
+            models.CheckConstraint(
+                condition=Q(points__gte=-bounds.LEDGER_POINTS)
+                & Q(points__lte=bounds.LEDGER_POINTS),
+                name="ledger_points_bounded",
             ),
         ]
 
@@ -619,8 +682,10 @@ class Item(models.Model):
         related_name="shop_items",
     )
     name = models.CharField(_("name"), max_length=80)
-    cost = models.PositiveIntegerField(_("cost in points"))
-    stock = models.PositiveIntegerField(_("stock"), default=0)
+    cost = models.PositiveIntegerField(_("cost in points"), validators=between(1, bounds.ITEM_COST))
+    stock = models.PositiveIntegerField(
+        _("stock"), default=0, validators=between(0, bounds.ITEM_STOCK)
+    )
     photo = models.ImageField(_("photo"), upload_to=_item_path, blank=True)
     thumbnail = models.ImageField(_("thumbnail"), upload_to=_item_path, blank=True)
     is_active = models.BooleanField(_("on sale"), default=True)
@@ -630,7 +695,13 @@ class Item(models.Model):
         verbose_name_plural = _("supermarket items")
         ordering = ["village", "cost", "name"]
         indexes = [models.Index(fields=["village", "is_active"], name="item_village_active")]
-        constraints = [models.CheckConstraint(condition=Q(cost__gt=0), name="item_cost_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(cost__gt=0), name="item_cost_positive"),
+            models.CheckConstraint(
+                condition=Q(cost__lte=bounds.ITEM_COST) & Q(stock__lte=bounds.ITEM_STOCK),
+                name="item_cost_stock_bounded",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.cost})"
@@ -652,8 +723,10 @@ class Redemption(models.Model):
     item = models.ForeignKey(
         Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="redemptions"
     )
-    quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
-    points = models.PositiveIntegerField(_("points"))
+    quantity = models.PositiveSmallIntegerField(
+        _("quantity"), default=1, validators=between(1, bounds.REDEEM_QUANTITY)
+    )
+    points = models.PositiveIntegerField(_("points"), validators=between(0, bounds.LEDGER_POINTS))
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -682,7 +755,13 @@ class Redemption(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["household", "submission_key"], name="redemption_unique_submission"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1)
+                & Q(quantity__lte=bounds.REDEEM_QUANTITY)
+                & Q(points__lte=bounds.LEDGER_POINTS),
+                name="redemption_bounded",
+            ),
         ]
 
     def __str__(self):

@@ -19,6 +19,7 @@ from points.services import PointsError
 from villageaffairs import media
 from villageaffairs import selectors as core_selectors
 from villageaffairs.models import Household
+from villageaffairs.parsing import page_param, text_param
 from villageaffairs.tenancy import village_view
 
 
@@ -51,10 +52,10 @@ def rules(request, village_slug):
 def ranking(request, village_slug):
     period = request.GET.get("period")
     period = period if period in RankingSnapshot.Period.values else RankingSnapshot.Period.ALL
-    q = request.GET.get("q", "")[:40]
+    q = text_param(request.GET, "q", max_length=40)
     mine = selectors.viewer_household_id(request.user, request.village)
     context = selectors.ranking(
-        request.village, period=period, q=q, page=request.GET.get("page"), viewer_household_id=mine
+        request.village, period=period, q=q, page=page_param(request.GET), viewer_household_id=mine
     )
     context.update(q=q, period=period, mine_id=mine)
     return render(request, "points/ranking.html", context)
@@ -78,7 +79,7 @@ def household_public(request, code):
 @village_view()
 @require_GET
 def posting(request, village_slug):
-    page = selectors.posting(request.village, request.GET.get("page"))
+    page = selectors.posting(request.village, page_param(request.GET))
     return render(request, "points/posting.html", {"page": page, "q": ""})
 
 
@@ -145,7 +146,7 @@ def claim_withdraw(request, village_slug, pk):
 @require_GET
 def review(request, village_slug):
     context = {
-        "page": selectors.pending_claims(request.village, request.GET.get("page")),
+        "page": selectors.pending_claims(request.village, page_param(request.GET)),
         "objections": selectors.open_objections(request.village),
         "q": "",
     }

@@ -2,14 +2,19 @@
 
 A PDF is recognised by its bytes, not its name: the header, the end-of-file marker, and the
 cross-reference section that ``startxref`` points at must all be where the format puts them, and
-the trailer must name a document catalogue. Encrypted documents (villagers cannot open them) and
-documents with scripts or launch actions are refused.
+the trailer must name a document catalogue. Then a real parser (pikepdf, on qpdf) reads every
+object, including those packed into compressed object streams, with escaped names such as
+``/J#61vaScript`` decoded, so a byte scan cannot be fooled. Encrypted documents (villagers cannot
+open them), unparseable ones, and documents with scripts, launch actions or embedded files are
+refused.
 """
 
+import io
 import os
 import re
 from dataclasses import dataclass
 
+import pikepdf
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -23,7 +28,13 @@ MAX_ATTACHMENTS = 6
 _HEADER = re.compile(rb"^%PDF-(1\.[0-7]|2\.0)")
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
 _XREF_STREAM = re.compile(rb"\d+\s+\d+\s+obj\s*<<")
-_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia)\b")
+# Keys whose presence anywhere means active or embedded content: scripts (in the names tree, in
+# actions, /OpenAction and /AA included), embedded files and rich media.
+_ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/EmbeddedFiles", "/EmbeddedFile", "/RichMedia"})
+# Values of /S (action type), /Type and /Subtype that mean the same.
+_ACTIVE_NAMES = frozenset(
+    {"/JavaScript", "/Launch", "/EmbeddedFile", "/FileAttachment", "/RichMedia", "/Sound", "/Movie"}
+)
 
 
 @dataclass
@@ -74,11 +85,47 @@ def check_pdf(data: bytes) -> None:
         raise ValidationError(
             _("This PDF is locked with a password. Attach a copy without one."), code="encrypted"
         )
-    if _ACTIVE.search(data):
+    if _has_active_content(data):
         raise ValidationError(
             _("This PDF contains scripts or embedded programs. Attach a plain copy."),
             code="active",
         )
+
+
+def _is_active(obj) -> bool:
+    if isinstance(obj, pikepdf.Stream):
+        obj = obj.stream_dict
+    if not isinstance(obj, pikepdf.Dictionary):
+        return False
+    keys = set(obj.keys())
+    if keys & _ACTIVE_KEYS:
+        return True
+    for key in ("/S", "/Type", "/Subtype"):
+        value = obj.get(key)
+        if isinstance(value, pikepdf.Name) and str(value) in _ACTIVE_NAMES:
+            return True
+    return False
+
+
+def _has_active_content(data: bytes) -> bool:
+    """Parse the document and look at every object (those in object streams too)."""
+    broken = ValidationError(_("This file is not a PDF document we can open."), code="not_pdf")
+    try:
+        with pikepdf.open(io.BytesIO(data), attempt_recovery=False) as pdf:
+            if pdf.is_encrypted:
+                raise ValidationError(
+                    _("This PDF is locked with a password. Attach a copy without one."),
+                    code="encrypted",
+                )
+            if _is_active(pdf.trailer) or _is_active(pdf.Root):
+                return True
+            return any(_is_active(obj) for obj in pdf.objects)
+    except pikepdf.PasswordError:
+        raise ValidationError(
+            _("This PDF is locked with a password. Attach a copy without one."), code="encrypted"
+        ) from None
+    except (pikepdf.PdfError, RuntimeError, ValueError, TypeError):
+        raise broken from None
 
 
 def clean_attachment(upload) -> CleanAttachment:

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from publicity.attachments import AttachmentsField
 from publicity.models import Category, Direction, Disclosure, category_direction
 from publicity.money import parse_amount
+from villageaffairs import bounds
+from villageaffairs.bounds import validate_year
 from villageaffairs.images import clean_image
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -29,8 +31,8 @@ class DisclosureForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Disclosure.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=120)
     text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}))
-    period_start = forms.DateField(label=_("Period from"), widget=DATE)
-    period_end = forms.DateField(label=_("Period to"), widget=DATE)
+    period_start = forms.DateField(label=_("Period from"), widget=DATE, validators=[validate_year])
+    period_end = forms.DateField(label=_("Period to"), widget=DATE, validators=[validate_year])
     attachments = AttachmentsField(
         label=_("Attachments"), help_text=_("Photos or PDF documents, up to 6.")
     )
@@ -59,7 +61,7 @@ class DisclosureEditForm(DisclosureForm):
 
 
 class EntryForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DATE)
+    date = forms.DateField(label=_("Date"), widget=DATE, validators=[validate_year])
     direction = forms.ChoiceField(
         label=_("Income or expense"), choices=Direction.choices, widget=forms.RadioSelect
     )
@@ -91,6 +93,7 @@ class BookForm(forms.Form):
         label=_("First month of the books"),
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         input_formats=["%Y-%m", "%Y-%m-%d"],
+        validators=[validate_year],
     )
     opening_balance = forms.CharField(
         label=_("Balance at the start of that month (yuan)"), max_length=20
@@ -103,7 +106,7 @@ class BookForm(forms.Form):
             from decimal import Decimal
 
             return Decimal("0.00")
-        return parse_amount(value)
+        return parse_amount(value)  # at most bounds.FINANCE_AMOUNT
 
 
 class CheckForm(forms.Form):
@@ -116,7 +119,9 @@ class QuestionForm(forms.Form):
     text = forms.CharField(
         label=_("Your question"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    entry = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    entry = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=bounds.ID
+    )
 
 
 class AnswerForm(forms.Form):

@@ -11,11 +11,12 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from villageaffairs import bounds
 from villageaffairs.models import Village, village_key
 
 ZERO = Decimal("0.00")
@@ -158,12 +159,28 @@ class FinanceBook(models.Model):
         Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="finance_book"
     )
     starts_on = models.DateField(_("first month"))  # always the 1st of a month
-    opening_balance = models.DecimalField(_("opening balance"), max_digits=14, decimal_places=2)
+    opening_balance = models.DecimalField(
+        _("opening balance"),
+        max_digits=14,
+        decimal_places=2,
+        # The form asks for a balance of zero or more; a book brought over in debt stays possible.
+        validators=[
+            MinValueValidator(-bounds.FINANCE_BALANCE),
+            MaxValueValidator(bounds.FINANCE_BALANCE),
+        ],
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("finance book")
         verbose_name_plural = _("finance books")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(opening_balance__gte=-bounds.FINANCE_BALANCE)
+                & models.Q(opening_balance__lte=bounds.FINANCE_BALANCE),
+                name="book_opening_balance_bounded",
+            )
+        ]
 
     def __str__(self):
         return f"{self.village} · {month_key(self.starts_on)}"
@@ -288,7 +305,7 @@ class FinanceEntry(models.Model):
         _("amount (yuan)"),
         max_digits=12,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(bounds.FINANCE_AMOUNT)],
     )
     counterparty = models.CharField(_("paid to / received from"), max_length=80)
     voucher_no = models.CharField(_("voucher number"), max_length=30, blank=True)
@@ -317,7 +334,10 @@ class FinanceEntry(models.Model):
         ordering = ["date", "pk"]
         indexes = [models.Index(fields=["village", "date", "id"], name="entry_village_date")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="entry_amount_positive")
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="entry_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount__lte=bounds.FINANCE_AMOUNT), name="entry_amount_bounded"
+            ),
         ]
 
     def __str__(self):

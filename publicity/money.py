@@ -6,8 +6,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from villageaffairs import bounds
+
 FEN = Decimal("0.01")
-MAX_AMOUNT = Decimal("9999999999.99")  # fits max_digits=12
+MAX_AMOUNT = bounds.FINANCE_AMOUNT  # fits max_digits=12
 _SEPARATORS = re.compile(r"[,\s，¥￥]|元$")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")  # digits only: no "1e3", "NaN", "Infinity"
 

@@ -24,6 +24,7 @@ from publicity.models import (
     Question,
     month_key,
 )
+from villageaffairs import bounds
 
 ENTRIES_PER_PAGE = 50
 ITEMS_PER_PAGE = 20
@@ -62,7 +63,9 @@ def unchecked_months_before(village, book: FinanceBook, month: date) -> list[dat
         .exclude(status=FinanceMonth.Status.OPEN)
         .values_list("month", flat=True)
     )
-    missing, cursor = [], book.starts_on
+    # From the book's first month, but never before the years a form accepts: a start typed
+    # into the admin as year 1 must not make every finance page walk 24,000 months.
+    missing, cursor = [], max(book.starts_on, date(bounds.YEARS[0], 1, 1))
     while cursor < month:
         if cursor not in locked:
             missing.append(cursor)

@@ -18,6 +18,7 @@ from import_export import fields, resources, widgets
 
 from publicity.models import Category, Direction, FinanceEntry, category_direction
 from publicity.money import parse_amount
+from villageaffairs import csvexport
 
 COLUMNS = [
     ("date", _("Date")),
@@ -73,9 +74,10 @@ class SheetError(ValidationError):
 
 
 def entries_csv(entries) -> bytes:
-    """UTF-8 with a byte-order mark: Excel then opens the Chinese text correctly."""
+    """UTF-8 with a byte-order mark: Excel then opens the Chinese text correctly. Cells that a
+    spreadsheet would run as a formula are escaped (villageaffairs.csvexport)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvexport.writer(out)
     writer.writerow([str(label) for _code, label in COLUMNS])
     for e in entries:
         writer.writerow(

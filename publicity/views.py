@@ -15,6 +15,7 @@ from publicity.models import Attachment, Disclosure, FinanceEntry, FinanceMonth,
 from publicity.services import PublicityError
 from publicity.sheets import entries_csv
 from villageaffairs import media
+from villageaffairs.parsing import int_param, page_param
 from villageaffairs.tenancy import village_view
 
 
@@ -67,7 +68,7 @@ def index(request, village_slug):
     kind = kind if kind in Disclosure.Kind.values else ""
     context = {
         "page": selectors.disclosures(
-            request.village, kind=kind, insider=insider, page=request.GET.get("page")
+            request.village, kind=kind, insider=insider, page=page_param(request.GET)
         ),
         "kind": kind,
         "kinds": Disclosure.Kind.choices,
@@ -170,17 +171,17 @@ def _statement_page(request, month, status=200, question_form=None):
         request.village,
         month,
         insider=_insider(request),
-        page=request.GET.get("page"),
+        page=page_param(request.GET),
         today=timezone.localdate(),
     )
-    ask = request.GET.get("ask", "")
+    ask = int_param(request.GET, "ask", lo=1)
     context = {
         "s": statement,
         "question_form": question_form
-        or forms.QuestionForm(initial={"entry": int(ask)} if ask.isdigit() else None),
+        or forms.QuestionForm(initial={"entry": ask} if ask is not None else None),
         "answer_form": forms.AnswerForm(),
         "check_form": forms.CheckForm(),
-        "asking_about": ask,
+        "asking_about": "" if ask is None else str(ask),
         "overdue": selectors.overdue_notices(request.village)
         if "publicity.publish" in request.village_perms
         else [],
@@ -436,7 +437,7 @@ def overdue(request):
     only; anyone else gets 404)."""
     if not request.user.is_operator:
         raise Http404("Operators only.")
-    page = selectors.overdue_villages(request.GET.get("page"))
+    page = selectors.overdue_villages(page_param(request.GET))
     return render(request, "publicity/overdue.html", {"page": page})
 
 

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from talks.models import COMMENT_MAX, REASON_MAX, TEXT_MAX, TITLE_MAX, Topic, Vote
+from villageaffairs import bounds
+from villageaffairs.bounds import validate_year
 from villageaffairs.images import PhotosField
 
 
@@ -31,7 +33,9 @@ class CommentForm(forms.Form):
     text = forms.CharField(
         label=_("Comment"), max_length=COMMENT_MAX, widget=forms.Textarea(attrs={"rows": 3})
     )
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    parent = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=bounds.ID
+    )
 
 
 class ReasonForm(forms.Form):
@@ -65,6 +69,7 @@ class VoteForm(forms.Form):
         label=_("Closes at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         initial=lambda: _local_default(5),
+        validators=[validate_year],
     )
     adoption = forms.ChoiceField(
         label=_("If passed, adopt"), choices=Vote.Adoption.choices, required=False
@@ -75,7 +80,12 @@ class VoteForm(forms.Form):
     rule_category = forms.ChoiceField(label=_("Rule category"), required=False, choices=())
     rule_text = forms.CharField(label=_("Rule text"), max_length=300, required=False)
     rule_points = forms.IntegerField(
-        label=_("Points (0 for a village regulation without points)"), required=False, initial=0
+        label=_("Points (0 for a village regulation without points)"),
+        required=False,
+        initial=0,
+        # The rule's own bounds: a vote that passes must be adoptable.
+        min_value=-bounds.RULE_POINTS,
+        max_value=bounds.RULE_POINTS,
     )
 
     def __init__(self, *args, village=None, **kwargs):
@@ -113,16 +123,33 @@ class VoteForm(forms.Form):
 
 
 class BallotForm(forms.Form):
-    choice = forms.IntegerField(min_value=0)
+    choice = forms.IntegerField(min_value=0, max_value=bounds.ID)
+
+
+class IdsField(forms.ModelMultipleChoiceField):
+    """Checks each id is a plain number that fits the database before it reaches a query:
+    Django's own field sends 99999999999999999999 to SQLite, which overflows."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk).strip()
+            if not (text.isascii() and text.isdigit() and 0 < int(text) <= bounds.ID):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
 
 
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Task"), max_length=200)
-    assignees = forms.ModelMultipleChoiceField(
-        label=_("Assign to"), queryset=None, widget=forms.CheckboxSelectMultiple
-    )
+    assignees = IdsField(label=_("Assign to"), queryset=None, widget=forms.CheckboxSelectMultiple)
     due_date = forms.DateField(
-        label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Due"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_year],
     )
 
     def __init__(self, *args, cadres=None, **kwargs):
@@ -162,4 +189,6 @@ class ManageForm(forms.Form):
         ]
     )
     reason = forms.CharField(label=_("Note or reason"), max_length=REASON_MAX, required=False)
-    into = forms.IntegerField(label=_("Duplicate of matter number"), required=False)
+    into = forms.IntegerField(
+        label=_("Duplicate of matter number"), required=False, min_value=1, max_value=bounds.ID
+    )

@@ -9,12 +9,14 @@ history); an adopted rule is remembered here by its id only.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from villageaffairs import bounds
 from villageaffairs.models import CleanPhoto, village_key
 
 TITLE_MAX = 120
@@ -367,6 +369,9 @@ class Vote(models.Model):
     adoption_rule_id = models.PositiveIntegerField(_("rule"), null=True, blank=True)
     adoption_data = models.JSONField(_("rule text"), default=dict, blank=True)
     adopted_at = models.DateTimeField(_("adopted"), null=True, blank=True)
+    # Why a passed vote's change could not be written into the rules (the rule was deleted, or
+    # the change breaks a rule's bounds): the vote stays closed and passed, and is not retried.
+    adoption_error = models.CharField(_("adoption failed"), max_length=300, blank=True)
     # Result, written once by the closer that wins the conditional UPDATE on closed_at.
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     counts = models.JSONField(_("counts"), default=list, blank=True)
@@ -395,6 +400,30 @@ class Vote(models.Model):
 
     def __str__(self):
         return self.question
+
+    def clean(self):
+        """What the admin's JSON fields may hold: the same as the vote form allows."""
+        super().clean()
+        options = self.options
+        if not (
+            isinstance(options, list)
+            and 2 <= len(options) <= 20
+            and all(isinstance(o, str) and o.strip() and len(o) <= 60 for o in options)
+            and len(set(options)) == len(options)
+        ):
+            raise ValidationError({"options": _("Give at least two different options.")})
+        points = (
+            (self.adoption_data or {}).get("points", 0)
+            if isinstance(self.adoption_data, dict)
+            else None
+        )
+        if points is None or type(points) is not int or abs(points) > bounds.RULE_POINTS:
+            raise ValidationError(
+                {
+                    "adoption_data": _("A rule carries between -%(max)s and %(max)s points.")
+                    % {"max": bounds.RULE_POINTS}
+                }
+            )
 
     @property
     def is_closed(self) -> bool:

@@ -10,7 +10,7 @@ closer counts or sees the vote closed and is refused.
 import json
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.urls import Resolver404, resolve, reverse
@@ -40,7 +40,7 @@ from talks.models import (
     Topic,
     Vote,
 )
-from villageaffairs import audit, outbox
+from villageaffairs import audit, bounds, outbox
 from villageaffairs.models import Household, Resident, Village
 from villageaffairs.permissions import village_perms, village_roles
 
@@ -443,10 +443,19 @@ def _adoption_fields(adoption: str, rule_id, data: dict, village) -> dict:
     if "points" in data or adoption == Vote.Adoption.NEW_RULE:
         try:
             clean["points"] = int(data.get("points") or 0)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise TalksError(
                 {"rule_points": _("Points must be a whole number.")}, code="invalid"
             ) from None
+        # The rule's bounds, checked now: a vote that passes must be adoptable.
+        if abs(clean["points"]) > bounds.RULE_POINTS:
+            raise TalksError(
+                {
+                    "rule_points": _("A rule carries between -%(max)s and %(max)s points.")
+                    % {"max": bounds.RULE_POINTS}
+                },
+                code="invalid",
+            )
     if adoption == Vote.Adoption.CHANGE_RULE:
         if not Rule.objects.filter(village=village, pk=rule_id or 0).exists():
             raise TalksError({"adoption_rule": _("Choose a rule of this village.")}, code="invalid")
@@ -772,12 +781,34 @@ def votes_adopt_pending() -> int:
     ids = list(
         Vote.objects.filter(passed=True, adopted_at__isnull=True, closed_at__isnull=False)
         .exclude(adoption="")
+        .filter(adoption_error="")  # a failed adoption is recorded, not retried
         .values_list("pk", flat=True)
     )
     for pk in ids:
         with transaction.atomic():
             outbox.enqueue("talks.tasks.adopt_vote", args=[pk], key=f"talks.adopt:{pk}")
     return len(ids)
+
+
+def _adoption_failed(vote: Vote, exc: Exception) -> None:
+    """Record why a passed vote could not change the rules; the cadres see it on the topic."""
+    if isinstance(exc, ValidationError):
+        reason = "; ".join(str(m) for m in exc.messages)
+    elif isinstance(exc, ObjectDoesNotExist):
+        reason = gettext("The rule to change no longer exists.")
+    elif isinstance(exc, IntegrityError):
+        reason = gettext("The rule change could not be made.")
+    else:
+        reason = gettext("The rule change the vote carries is incomplete.")
+    reason = (reason or gettext("The rule change could not be made."))[:300]
+    Vote.objects.filter(pk=vote.pk).update(adopted_at=None, adoption_error=reason)
+    audit.record(
+        actor=None,
+        action="vote.adoption_failed",
+        obj=vote,
+        village=vote.village,
+        changes={"error": reason},
+    )
 
 
 @transaction.atomic
@@ -789,7 +820,11 @@ def vote_adopt(*, vote_id: int):
     now = timezone.now()
     claimed = (
         Vote.objects.filter(
-            pk=vote_id, passed=True, adopted_at__isnull=True, closed_at__isnull=False
+            pk=vote_id,
+            passed=True,
+            adopted_at__isnull=True,
+            closed_at__isnull=False,
+            adoption_error="",
         )
         .exclude(adoption="")
         .update(adopted_at=now)
@@ -799,22 +834,35 @@ def vote_adopt(*, vote_id: int):
     vote = Vote.objects.select_related("topic", "village", "created_by").get(pk=vote_id)
     topic, data = vote.topic, dict(vote.adoption_data)
     note = gettext("Adopted by vote on topic %(n)d") % {"n": topic.pk}
-    if vote.adoption == Vote.Adoption.CHANGE_RULE:
-        rule = Rule.objects.get(village=vote.village, pk=vote.adoption_rule_id)
-        points_services.rule_update(
-            actor=vote.created_by, rule=rule, note=note, adopted_by_topic=topic, **data
-        )
-    else:
-        rule = points_services.rule_create(
-            actor=vote.created_by,
-            village=vote.village,
-            category=data["category"],
-            text=data["text"],
-            points=data.get("points", 0),
-            note=note,
-            adopted_by_topic=topic,
-        )
-        Vote.objects.filter(pk=vote.pk).update(adoption_rule_id=rule.pk)
+    try:
+        # A savepoint: a change the rules refuse leaves them as they were, and the vote closed.
+        with transaction.atomic():
+            if vote.adoption == Vote.Adoption.CHANGE_RULE:
+                rule = Rule.objects.get(village=vote.village, pk=vote.adoption_rule_id)
+                points_services.rule_update(
+                    actor=vote.created_by, rule=rule, note=note, adopted_by_topic=topic, **data
+                )
+            else:
+                rule = points_services.rule_create(
+                    actor=vote.created_by,
+                    village=vote.village,
+                    category=data["category"],
+                    text=data["text"],
+                    points=data.get("points", 0),
+                    note=note,
+                    adopted_by_topic=topic,
+                )
+                Vote.objects.filter(pk=vote.pk).update(adoption_rule_id=rule.pk)
+    except (
+        ValidationError,
+        IntegrityError,
+        Rule.DoesNotExist,
+        KeyError,
+        TypeError,
+        ValueError,
+    ) as exc:
+        _adoption_failed(vote, exc)
+        return None
     _event(
         topic, Event.Kind.RULE_ADOPTED, detail=rule.text, data={"rule": rule.pk, "vote": vote.pk}
     )

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from talks import forms, selectors, services
 from talks.models import Comment, Notification, Task, Topic, Vote
 from talks.services import TalksError
+from villageaffairs.parsing import int_param, page_param
 from villageaffairs.tenancy import village_view
 
 
@@ -29,12 +30,12 @@ def _apply_errors(form, exc: TalksError) -> None:
 
 
 def _reply_to(request) -> dict:
-    reply = request.GET.get("reply", "")
-    return {"parent": int(reply)} if reply.isdigit() else {}
+    reply = int_param(request.GET, "reply", lo=1)
+    return {"parent": reply} if reply is not None else {}
 
 
 def _detail(request, topic, status=200, **bound):
-    context = selectors.topic_page(topic, request.user, page=request.GET.get("page"))
+    context = selectors.topic_page(topic, request.user, page=page_param(request.GET))
     perms = request.village_perms
     context.update(
         reply_form=bound.get("reply_form") or forms.ReplyForm(),
@@ -64,7 +65,7 @@ def topic_list(request, village_slug):
             status=status,
             category=category,
             mine=mine,
-            page=request.GET.get("page"),
+            page=page_param(request.GET),
         ),
         "status": status,
         "category": category,
@@ -106,7 +107,7 @@ def topic_detail(request, village_slug, pk):
 @require_GET
 def reports(request, village_slug):
     """The cadres' queue of reported comments: hide one (with a reason) or keep it."""
-    page = selectors.reported_comments(request.village, page=request.GET.get("page"))
+    page = selectors.reported_comments(request.village, page=page_param(request.GET))
     return render(request, "talks/reports.html", {"page": page})
 
 
@@ -133,7 +134,7 @@ def ballots(request, village_slug, pk, vote_pk):
     vote = get_object_or_404(Vote, topic=topic, pk=vote_pk)
     if vote.secret or (vote.closed_at is None and not vote.live_results):
         raise Http404("This ballot shows no names.")
-    page = selectors.open_ballots(vote, page=request.GET.get("page"))
+    page = selectors.open_ballots(vote, page=page_param(request.GET))
     return render(request, "talks/ballots.html", {"topic": topic, "vote": vote, "page": page})
 
 
@@ -141,7 +142,7 @@ def ballots(request, village_slug, pk, vote_pk):
 @require_GET
 def topic_timeline(request, village_slug, pk):
     topic = _topic(request, pk)
-    context = {"topic": topic, "page": selectors.timeline(topic, page=request.GET.get("page"))}
+    context = {"topic": topic, "page": selectors.timeline(topic, page=page_param(request.GET))}
     return render(request, "talks/timeline.html", context)
 
 
@@ -193,7 +194,10 @@ def support(request, village_slug, pk):
     topic = _topic(request, pk)
     target = None
     if request.POST.get("comment"):
-        target = get_object_or_404(Comment, topic=topic, pk=request.POST.get("comment"))
+        comment_pk = int_param(request.POST, "comment", lo=1)
+        if comment_pk is None:
+            raise Http404("No such comment.")
+        target = get_object_or_404(Comment, topic=topic, pk=comment_pk)
     call = lambda: services.support_add(actor=request.user, topic=topic, comment=target)  # noqa: E731
     return _write(request, topic, call)
 
@@ -368,5 +372,5 @@ def inbox(request, village_slug):
     if request.method == "POST":
         services.notifications_mark_read(user=request.user, village=request.village)
         return redirect("talks:inbox", village_slug=request.village.slug)
-    page = selectors.inbox(request.user, request.village, page=request.GET.get("page"))
+    page = selectors.inbox(request.user, request.village, page=page_param(request.GET))
     return render(request, "talks/inbox.html", {"page": page, "Kind": Notification.Kind})

@@ -80,8 +80,9 @@ class Region(models.Model):
 
     def path(self) -> list["Region"]:
         """From the province down to this region."""
-        chain, node = [], self
-        while node is not None:
+        chain, node, seen = [], self, set()
+        while node is not None and node.pk not in seen:  # a cycle edited into the admin ends
+            seen.add(node.pk)
             chain.append(node)
             node = node.parent
         return list(reversed(chain))

