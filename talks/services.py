@@ -931,9 +931,25 @@ def _count_ballots(votes: list[Vote]) -> dict[int, list[int]]:
     return {v.pk: [raw.get(v.pk, {}).get(i, 0) for i in range(len(v.options))] for v in votes}
 
 
+def _reshuffle(votes: list[Vote]) -> None:
+    """Rewrite a closed secret vote's ballots and receipts in random order with new keys, so
+    not even where the rows lie on disk follows the order people voted in (the old row
+    versions go at the next vacuum)."""
+    ids = [v.pk for v in votes if v.secret]
+    if not ids:
+        return
+    rng = secrets.SystemRandom()
+    for model, field in ((SecretBallot, "choice"), (Receipt, "code")):
+        rows = list(model.objects.filter(vote_id__in=ids).values("village_id", "vote_id", field))
+        rng.shuffle(rows)
+        model.objects.filter(vote_id__in=ids).delete()
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
+
+
 def _publish(won: list[int], now) -> list[Vote]:
     """Count the ballots of the votes this closer won and write their results."""
     votes = list(Vote.objects.filter(pk__in=won).select_related("topic", "village").order_by("pk"))
+    _reshuffle(votes)
     counts = _count_ballots(votes)
     homes = dict(
         Participation.objects.filter(vote_id__in=won)

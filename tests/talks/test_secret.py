@@ -85,6 +85,13 @@ def test_the_rows_a_real_secret_vote_writes_name_no_one(people):
         assert not Event.objects.filter(detail__icontains=code).exists()
     assert Participation.objects.filter(vote=vote).count() == 5
     assert people_ids  # participation names people: that is its job, and all it holds
+    # At the close the ballots and receipts are rewritten in random order with new keys.
+    before = {r["id"] for r in ballots + receipts}
+    services.vote_close(actor=people.cadre_here, vote=vote)
+    after = set(SecretBallot.objects.filter(vote=vote).values_list("id", flat=True))
+    after |= set(Receipt.objects.filter(vote=vote).values_list("id", flat=True))
+    assert len(after) == 10 and not before & after
+    assert sorted(Receipt.objects.filter(vote=vote).values_list("code", flat=True)) == sorted(codes)
 
 
 def test_a_secret_vote_shows_no_running_totals(client, people):
