@@ -14,7 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from talks import services
-from talks.models import Ballot, Event, Rating, Reply, Topic, Vote
+from talks.models import Ballot, Event, Participation, Rating, Reply, RollEntry, Topic, Vote
 from villageaffairs.images import clean_image
 from villageaffairs.models import Resident, Role, RoleAssignment
 
@@ -23,34 +23,23 @@ DITCH_TITLE = "三组水渠塌了一段"
 BANQUET_FOR, BANQUET_AGAINST = 209, 1
 
 
-def voters(village, needed: int) -> list:
-    """Accounts for ``needed`` adult residents of ``village`` (created once, no password)."""
+def accounts_for(village, residents) -> list:
+    """Accounts for ``residents`` of ``village`` (created once, no password), in order."""
     User = get_user_model()
-    have = list(services.electorate_residents(village).select_related("user")[:needed])
-    missing = needed - len(have)
-    if missing > 0:
-        cutoff = timezone.localdate().year - services.ADULT_AGE
-        spare = list(
-            Resident.objects.filter(
-                village=village, user__isnull=True, year_of_birth__lte=cutoff
-            ).order_by("pk")[:missing]
-        )
-        users = [User(username=f"{village.slug}-r{r.pk}", display_name=r.name) for r in spare]
-        for user in users:
-            user.set_unusable_password()  # demo voters do not sign in
-        User.objects.bulk_create(users)
-        users = {
-            u.username: u for u in User.objects.filter(username__in=[u.username for u in users])
-        }
-        for resident in spare:
-            resident.user = users[f"{village.slug}-r{resident.pk}"]
-        Resident.objects.bulk_update(spare, ["user"])
-        RoleAssignment.objects.bulk_create(
-            [RoleAssignment(user=u, village=village, role=Role.VILLAGER) for u in users.values()],
-            ignore_conflicts=True,
-        )
-        have = list(services.electorate_residents(village).select_related("user")[:needed])
-    return [r.user for r in have]
+    spare = [r for r in residents if r.user_id is None]
+    users = [User(username=f"{village.slug}-r{r.pk}", display_name=r.name) for r in spare]
+    for user in users:
+        user.set_unusable_password()  # demo voters do not sign in
+    User.objects.bulk_create(users)
+    made = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users])}
+    for resident in spare:
+        resident.user = made[f"{village.slug}-r{resident.pk}"]
+    Resident.objects.bulk_update(spare, ["user"])
+    RoleAssignment.objects.bulk_create(
+        [RoleAssignment(user=u, village=village, role=Role.VILLAGER) for u in made.values()],
+        ignore_conflicts=True,
+    )
+    return [r.user for r in residents]
 
 
 def _retime(topic, times: dict) -> None:
@@ -100,35 +89,51 @@ def _banquet(ctx) -> Topic:
             "adoption": Vote.Adoption.NEW_RULE,
             "adoption_data": {"text": "婚前不办酒席", "category": "civility", "points": 0},
         }
-    people = voters(xiqian, BANQUET_FOR + BANQUET_AGAINST)
+    # A household vote (one representative per household, two thirds of the households to
+    # decide): Xiqian's 260 households are the roll, 210 voted, 209 for and 1 against.
+    opens = t0 + timedelta(days=2)
+    closes = opens + timedelta(days=5)
+    notice = services.settings_for(xiqian).rule_vote_notice_days
+    announced = timezone.now() + timedelta(days=notice, minutes=1)
     vote = services.vote_open(
         actor=secretary,
         topic=topic,
         question="婚前不办酒席，写入村规民约，您同意吗？",
-        closes_at=timezone.now() + timedelta(days=5),
-        quorum=Vote.Quorum.HALF,
+        opens_at=announced,
+        closes_at=announced + timedelta(days=5),
+        electorate=Vote.Electorate.HOUSEHOLDS,
+        quorum=Vote.Quorum.TWO_THIRDS_HOUSEHOLDS,
         threshold=Vote.Threshold.MAJORITY,
         **adoption,
     )
-    opens = t0 + timedelta(days=2)
-    closes = opens + timedelta(days=5)
-    against = {people[-1].pk} if author.pk != people[-1].pk else {people[-2].pk}
-    homes = dict(Resident.objects.filter(user__in=people).values_list("user_id", "household_id"))
+    entries = list(
+        RollEntry.objects.filter(vote=vote)
+        .select_related("resident", "household")
+        .order_by("household__house_number")[: BANQUET_FOR + BANQUET_AGAINST]
+    )
+    people = accounts_for(xiqian, [e.resident for e in entries])
+    Participation.objects.bulk_create(
+        [Participation(village=xiqian, vote=vote, entry=e, voted_on=opens.date()) for e in entries]
+    )
     Ballot.objects.bulk_create(
         [
             Ballot(
                 village=xiqian,
                 vote=vote,
                 voter=user,
-                household_id=homes[user.pk],
-                voter_key=f"u{user.pk}",
-                choice=1 if user.pk in against else 0,
+                household_id=e.household_id,
+                voter_key=f"h{e.household_id}",
+                choice=1 if i == len(entries) - 1 else 0,
                 created_at=opens + timedelta(minutes=7 * i),
             )
-            for i, user in enumerate(people)
+            for i, (e, user) in enumerate(zip(entries, people, strict=True))
         ]
     )
     Vote.objects.filter(pk=vote.pk).update(opens_at=opens, closes_at=closes, created_at=opens)
+    RollEntry.objects.filter(vote=vote).update(added_at=opens)
+    Event.objects.filter(topic=topic, kind=Event.Kind.VOTE_ANNOUNCED).update(
+        created_at=opens - timedelta(days=notice)
+    )
     services.votes_close_due()
     Vote.objects.filter(pk=vote.pk).update(closed_at=closes)
     services.vote_adopt(vote_id=vote.pk)  # also queued on commit; the second run does nothing

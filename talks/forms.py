@@ -50,6 +50,29 @@ def _local_default(days: int):
     return (timezone.localtime() + timedelta(days=days)).replace(second=0, microsecond=0)
 
 
+class RollForm(forms.Form):
+    """A correction of a vote's roll: add a registered resident, or remove one who has not
+    voted, with the reason (it goes on the timeline)."""
+
+    action = forms.ChoiceField(
+        label=_("Correction"),
+        choices=[("add", _("add to the roll")), ("remove", _("remove from the roll"))],
+    )
+    resident = forms.ModelChoiceField(label=_("Resident"), queryset=None)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args, village=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from villageaffairs.models import Resident
+
+        self.fields["resident"].queryset = Resident.objects.filter(village=village).order_by(
+            "name", "pk"
+        )
+        # A select of every resident would be too heavy for a phone: the id is typed.
+        self.fields["resident"].widget = forms.NumberInput(attrs={"min": 1})
+        self.fields["resident"].help_text = _("The resident's number in the register.")
+
+
 class VoteForm(forms.Form):
     question = forms.CharField(label=_("Question"), max_length=300)
     options = forms.CharField(
@@ -64,6 +87,12 @@ class VoteForm(forms.Form):
     secret = forms.BooleanField(label=_("Secret ballot"), required=False)
     live_results = forms.BooleanField(
         label=_("Show results while the vote is open"), required=False, initial=True
+    )
+    opens_at = forms.DateTimeField(
+        label=_("Opens at (empty: now)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("A vote on the village rules opens after the village's notice period."),
     )
     closes_at = forms.DateTimeField(
         label=_("Closes at"),

@@ -8,8 +8,11 @@ Talks never points at the points app's tables (points refers to ``talks.Topic`` 
 history); an adopted rule is remembered here by its id only.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -39,10 +42,21 @@ class TalksSettings(models.Model):
         default=True,
         help_text=_("If off, only the villager who raised a matter rates how it was handled."),
     )
+    # The Organic Law of Villagers' Committees: a villagers' meeting is announced ten days ahead.
+    rule_vote_notice_days = models.PositiveSmallIntegerField(
+        _("notice before a vote on the village rules (days)"),
+        default=10,
+        validators=[MaxValueValidator(60)],
+    )
 
     class Meta:
         verbose_name = _("talks settings")
         verbose_name_plural = _("talks settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rule_vote_notice_days__lte=60), name="talks_notice_days_bounded"
+            )
+        ]
 
     def __str__(self):
         return str(self.village)
@@ -437,9 +451,122 @@ class Vote(models.Model):
         return self.is_open_at(timezone.now())
 
 
+class RollEntry(models.Model):
+    """One person on a vote's electoral roll, written when the vote is opened. Casting checks
+    the roll only. A correction while the vote is open adds a person or removes one who has
+    not voted (``removed_at``); the row stays, so the correction can be read back."""
+
+    village = village_key()
+    vote = models.ForeignKey(
+        Vote, verbose_name=_("vote"), on_delete=models.CASCADE, related_name="roll"
+    )
+    resident = models.ForeignKey(
+        "villageaffairs.Resident",
+        verbose_name=_("resident"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    household = models.ForeignKey(
+        "villageaffairs.Household",
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The name as on the register when the roll was written (the roll is published as names).
+    name = models.CharField(_("name"), max_length=60)
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roll entry")
+        verbose_name_plural = _("electoral roll")
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "resident"], name="roll_one_per_resident"),
+        ]
+        indexes = [models.Index(fields=["village", "vote", "name"], name="roll_village_vote")]
+
+    def __str__(self):
+        return self.name
+
+
+class Participation(models.Model):
+    """That a person on the roll voted, never what they chose. One per roll entry, enforced by
+    the unique ``entry``, written in the same transaction as the (anonymous) ballot. Only the
+    day is kept: a time would line up with nothing, but the day is all anyone needs."""
+
+    village = village_key()
+    vote = models.ForeignKey(
+        Vote, verbose_name=_("vote"), on_delete=models.CASCADE, related_name="participations"
+    )
+    entry = models.OneToOneField(
+        RollEntry, verbose_name=_("roll entry"), on_delete=models.CASCADE, related_name="voted"
+    )
+    # Assisted entry: the cadre who entered it for the voter, if any.
+    cast_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cast by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    voted_on = models.DateField(_("voted on"))
+
+    class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participation")
+        indexes = [models.Index(fields=["village", "vote"], name="participation_village_vote")]
+
+    def __str__(self):
+        return f"{self.vote_id} · {self.entry_id}"
+
+
+class SecretBallot(models.Model):
+    """A secret vote's ballot: the choice and nothing else. A random key (no sequence orders
+    the ballots), no time, nothing that points at a person or a receipt."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    village = village_key()
+    vote = models.ForeignKey(
+        Vote, verbose_name=_("vote"), on_delete=models.CASCADE, related_name="secret_ballots"
+    )
+    choice = models.PositiveSmallIntegerField(_("choice"))
+
+    class Meta:
+        verbose_name = _("secret ballot")
+        verbose_name_plural = _("secret ballots")
+        indexes = [models.Index(fields=["vote", "choice"], name="secretballot_vote_choice")]
+
+    def __str__(self):
+        return str(self.vote_id)
+
+
+class Receipt(models.Model):
+    """A receipt code of a secret vote: proves that a ballot was counted, never which. Shown
+    once to the voter, stored against no one, published sorted when the vote closes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    village = village_key()
+    vote = models.ForeignKey(
+        Vote, verbose_name=_("vote"), on_delete=models.CASCADE, related_name="receipts"
+    )
+    code = models.CharField(_("receipt code"), max_length=8)
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "code"], name="receipt_unique_code"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
 class Ballot(models.Model):
-    """One ballot. ``voter_key`` is "u<user id>" or "h<household id>" (per the vote's
-    electorate), so one unique constraint enforces one ballot per voter or per household."""
+    """One ballot of an open (not secret) vote. ``voter_key`` is "u<user id>" or
+    "h<household id>" (per the vote's electorate), so one unique constraint enforces one ballot
+    per voter or per household."""
 
     village = village_key()
     vote = models.ForeignKey(
@@ -622,6 +749,8 @@ class Event(models.Model):
         DECLINED = "declined", _("declined the matter")
         WITHDRAWN = "withdrawn", _("withdrew the matter")
         MERGED = "merged", _("merged as a duplicate")
+        VOTE_ANNOUNCED = "vote_announced", _("announced a vote")
+        ROLL_CORRECTED = "roll_corrected", _("corrected the electoral roll")
 
     village = village_key()
     topic = models.ForeignKey(
@@ -658,6 +787,7 @@ class Notification(models.Model):
         COMMENT = "comment", _("new comment")
         VOTE_OPENED = "vote_opened", _("vote opened")
         VOTE_CLOSED = "vote_closed", _("vote result")
+        VOTE_NOTICE = "vote_notice", _("notice of a vote")
         TASK_ASSIGNED = "task_assigned", _("task assigned")
         STATUS = "status", _("status changed")
         HIDDEN = "hidden", _("comment hidden")

@@ -17,10 +17,13 @@ from talks.models import (
     Comment,
     Event,
     Notification,
+    Participation,
     Photo,
     ProgressNote,
     Rating,
+    Receipt,
     Reply,
+    RollEntry,
     Support,
     Task,
     TaskAssignment,
@@ -32,6 +35,8 @@ TOPICS_PER_PAGE = 20
 COMMENTS_PER_PAGE = 20
 EVENTS_PER_PAGE = 50
 BALLOTS_PER_PAGE = 100
+ROLL_PER_PAGE = 100
+RECEIPTS_PER_PAGE = 300
 # Events of these kinds are many; the topic page shows the rest, the timeline page shows all.
 BUSY_KINDS = (Event.Kind.COMMENTED, Event.Kind.SUPPORTED)
 
@@ -78,26 +83,41 @@ def _vote_rows(topic: Topic, viewer, now):
         return []
     ids = [v.pk for v in votes]
     live = {}
+    # Secret votes never show a running tally: it would move right after someone votes.
+    open_ids = [v.pk for v in votes if v.closed_at is None and not v.secret and v.live_results]
     for row in (
-        Ballot.objects.filter(vote_id__in=ids, vote__closed_at__isnull=True)
+        Ballot.objects.filter(vote_id__in=open_ids)
         .values("vote_id", "choice")
         .annotate(n=Count("id"))
         .order_by()
     ):
         live.setdefault(row["vote_id"], {})[row["choice"]] = row["n"]
-    mine = {}
+    turnout = dict(
+        Participation.objects.filter(vote_id__in=[v.pk for v in votes if v.closed_at is None])
+        .values("vote_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("vote_id", "n")
+    )
+    mine, voted = {}, set()
     if getattr(viewer, "is_authenticated", False):
         mine = dict(
             Ballot.objects.filter(vote_id__in=ids, voter=viewer).values_list("vote_id", "choice")
+        )
+        voted = set(
+            Participation.objects.filter(vote_id__in=ids, entry__resident__user=viewer).values_list(
+                "vote_id", flat=True
+            )
         )
     rows = []
     for vote in votes:
         if vote.closed_at is not None:
             counts = vote.counts
+            ballots = vote.ballots_cast
         else:
             by_choice = live.get(vote.pk, {})
             counts = [by_choice.get(i, 0) for i in range(len(vote.options))]
-        ballots = sum(counts)
+            ballots = turnout.get(vote.pk, 0)
         # Secret ballots never show who chose what; counts show live only if the vote says so.
         show = vote.closed_at is not None or vote.live_results
         rows.append(
@@ -109,7 +129,7 @@ def _vote_rows(topic: Topic, viewer, now):
                     {
                         "option": option,
                         "count": counts[i],
-                        "percent": round(counts[i] * 100 / ballots) if ballots else 0,
+                        "percent": round(counts[i] * 100 / sum(counts)) if sum(counts) else 0,
                     }
                     for i, option in enumerate(vote.options)
                 ]
@@ -117,6 +137,7 @@ def _vote_rows(topic: Topic, viewer, now):
                 else None,
                 "ballots": ballots,
                 "turnout": tally.turnout(ballots, vote.electorate_size),
+                "voted": vote.pk in voted or vote.pk in mine,
                 "my_choice": mine.get(vote.pk),
                 "my_option": vote.options[mine[vote.pk]] if vote.pk in mine else None,
             }
@@ -227,6 +248,46 @@ def open_ballots(vote: Vote, *, page=None):
         .order_by("choice", "created_at", "pk")
     )
     return Paginator(rows, BALLOTS_PER_PAGE).get_page(page)
+
+
+def roll(vote: Vote, *, page=None, q: str = ""):
+    """A vote's roll as names (never choices), by name; paginated, searchable."""
+    rows = RollEntry.objects.filter(vote=vote, village_id=vote.village_id, removed_at__isnull=True)
+    if q:
+        rows = rows.filter(name__icontains=q[:60])
+    rows = rows.select_related("household").only(
+        "name", "resident_id", "household__house_number", "household__name"
+    )
+    return Paginator(rows.order_by("name", "pk"), ROLL_PER_PAGE).get_page(page)
+
+
+def participants(vote: Vote, *, page=None):
+    """The names of those who voted (no choices, no times), by name."""
+    rows = Participation.objects.filter(vote=vote, village_id=vote.village_id).select_related(
+        "entry"
+    )
+    return Paginator(
+        rows.only("entry__name").order_by("entry__name", "entry_id"), ROLL_PER_PAGE
+    ).get_page(page)
+
+
+def receipts(vote: Vote, *, page=None):
+    """The receipt codes counted, sorted (their order says nothing about the order of votes)."""
+    rows = Receipt.objects.filter(vote=vote, village_id=vote.village_id).order_by("code")
+    return Paginator(rows.values_list("code", flat=True), RECEIPTS_PER_PAGE).get_page(page)
+
+
+def receipt_exists(vote: Vote, code: str) -> bool:
+    return Receipt.objects.filter(vote=vote, village_id=vote.village_id, code=code).exists()
+
+
+def vote_figures(vote: Vote) -> dict:
+    """The three figures anyone can check against each other once a vote is closed."""
+    return {
+        "participants": Participation.objects.filter(vote=vote).count(),
+        "receipts": Receipt.objects.filter(vote=vote).count(),
+        "ballots": sum(vote.counts or []),
+    }
 
 
 def timeline(topic: Topic, *, page=None):

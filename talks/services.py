@@ -8,7 +8,9 @@ closer counts or sees the vote closed and is refused.
 """
 
 import json
-from datetime import datetime, timedelta
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -29,10 +31,14 @@ from talks.models import (
     Comment,
     Event,
     Notification,
+    Participation,
     Photo,
     ProgressNote,
     Rating,
+    Receipt,
     Reply,
+    RollEntry,
+    SecretBallot,
     Support,
     TalksSettings,
     Task,
@@ -405,18 +411,59 @@ def support_add(*, actor, topic: Topic, comment: Comment | None = None) -> bool:
 
 # --- votes ---------------------------------------------------------------------------------
 
+# Receipt codes: eight characters read aloud without doubt (no 0/O, no 1/I). 32**8 ≈ 10**12.
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+RECEIPT_LENGTH = 8
 
-def _adult_cutoff(now) -> int:
-    return timezone.localtime(now).year - ADULT_AGE
+
+def _adult_on(day: date) -> date:
+    """The latest birth date of someone 18 or over on ``day`` (29 February counts as 28)."""
+    try:
+        return day.replace(year=day.year - ADULT_AGE)
+    except ValueError:
+        return day.replace(year=day.year - ADULT_AGE, day=28)
 
 
 def electorate_residents(village, now=None):
-    """Residents who may vote: adults (or of unknown age) with an account."""
-    from django.db.models import Q
+    """Residents on a resident vote's roll: registered in the village and 18 or over on the
+    opening date, with or without an account. With only the year of birth on the register one
+    counts from 1 January of that year; with none, one counts until the roll is corrected
+    (the register is being completed, and leaving people off silently is worse)."""
+    day = timezone.localtime(now or timezone.now()).date()
+    return Resident.objects.filter(village=village, registered=True).filter(
+        Q(born_on__lte=_adult_on(day))
+        | Q(born_on__isnull=True, year_of_birth__lte=day.year - ADULT_AGE)
+        | Q(born_on__isnull=True, year_of_birth__isnull=True)
+    )
 
-    cutoff = _adult_cutoff(now or timezone.now())
-    return Resident.objects.filter(village=village, user__isnull=False).filter(
-        Q(year_of_birth__isnull=True) | Q(year_of_birth__lte=cutoff)
+
+def household_representatives(village, now=None) -> list[Resident]:
+    """One person per household for a household vote: the member the head names, else the
+    head, if on the register and of age on the opening date."""
+    adults = {r.pk: r for r in electorate_residents(village, now).only("pk", "name", "household")}
+    chosen = []
+    for home in Household.objects.filter(village=village).only("pk", "head", "representative"):
+        for pk in (home.representative_id, home.head_id):
+            person = adults.get(pk)
+            if person is not None and person.household_id == home.pk:
+                chosen.append(person)
+                break
+    return chosen
+
+
+def _roll_people(village, electorate: str, opens_at) -> list[Resident]:
+    if electorate == Vote.Electorate.HOUSEHOLDS:
+        return household_representatives(village, opens_at)
+    return list(electorate_residents(village, opens_at).only("pk", "name", "household"))
+
+
+def _roll_size(vote: Vote) -> None:
+    """The quorum base follows the roll: people, and the households they stand for."""
+    active = RollEntry.objects.filter(vote=vote, removed_at__isnull=True)
+    vote.electorate_size = active.count()
+    vote.household_count = active.values("household_id").distinct().count()
+    Vote.objects.filter(pk=vote.pk).update(
+        electorate_size=vote.electorate_size, household_count=vote.household_count
     )
 
 
@@ -425,7 +472,8 @@ def default_options() -> list[str]:
 
 
 def _adoption_fields(adoption: str, rule_id, data: dict, village) -> dict:
-    """Check what a passed vote will change in the rules, now rather than at the close."""
+    """Check what a passed vote will change in the rules at the opening, so that a passed vote
+    can always be adopted: the text, the category and the points in range."""
     if not adoption:
         return {"adoption": "", "adoption_rule_id": None, "adoption_data": {}}
     if adoption not in Vote.Adoption.values:
@@ -466,6 +514,19 @@ def _adoption_fields(adoption: str, rule_id, data: dict, village) -> dict:
     return {"adoption": adoption, "adoption_rule_id": rule_id, "adoption_data": clean}
 
 
+def _member_ids(village) -> list[int]:
+    """Every member of the village with an account: residents and role holders."""
+    from villageaffairs.models import RoleAssignment
+
+    ids = set(
+        Resident.objects.filter(village=village, user__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    ids.update(RoleAssignment.objects.filter(village=village).values_list("user_id", flat=True))
+    return sorted(ids)
+
+
 @transaction.atomic
 def vote_open(
     *,
@@ -484,6 +545,9 @@ def vote_open(
     adoption_rule_id: int | None = None,
     adoption_data: dict | None = None,
 ) -> Vote:
+    """Open (or, with a later ``opens_at``, announce) a vote and write its roll: who is on it
+    is decided as of the opening date. A vote on the village rules is announced at least the
+    village's notice days ahead, on the topic and in every member's inbox."""
     village = topic.village
     _require(actor, village, "talks.open_vote")
     question = _clean_text(question, field="question", max_length=300)
@@ -504,14 +568,20 @@ def vote_open(
             code="invalid",
         )
     adopt = _adoption_fields(adoption, adoption_rule_id, adoption_data or {}, village)
+    notice_days = settings_for(village).rule_vote_notice_days if adopt["adoption"] else 0
+    if notice_days and opens_at < now + timedelta(days=notice_days) - timedelta(minutes=5):
+        raise TalksError(
+            {
+                "opens_at": _(
+                    "A vote on the village rules is announced %(n)d days before it opens."
+                )
+                % {"n": notice_days}
+            },
+            code="notice",
+        )
     topic = _locked(topic)
     _move(topic, "open_vote")
-    voters = electorate_residents(village, now)
-    households = Household.objects.filter(village=village).count()
-    if electorate == Vote.Electorate.HOUSEHOLDS:
-        size = voters.values("household_id").distinct().count()
-    else:
-        size = voters.count()
+    people = _roll_people(village, electorate, opens_at)
     vote = Vote.objects.create(
         village=village,
         topic=topic,
@@ -521,14 +591,28 @@ def vote_open(
         quorum=quorum,
         threshold=threshold,
         secret=secret,
-        live_results=live_results,
+        live_results=live_results and not secret,
         opens_at=opens_at,
         closes_at=closes_at,
-        electorate_size=size,
-        household_count=households,
+        electorate_size=len(people),
+        household_count=len({p.household_id for p in people}),
         created_by=actor,
         created_at=now,
         **adopt,
+    )
+    RollEntry.objects.bulk_create(
+        [
+            RollEntry(
+                village=village,
+                vote=vote,
+                resident_id=p.pk,
+                household_id=p.household_id,
+                name=p.name,
+                added_at=now,
+            )
+            for p in people
+        ],
+        batch_size=1000,
     )
     _event(topic, Event.Kind.VOTE_OPENED, actor=actor, detail=question, data={"vote": vote.pk})
     audit.record(
@@ -536,11 +620,36 @@ def vote_open(
         action="vote.open",
         obj=vote,
         village=village,
-        changes={"question": question, "closes_at": closes_at.isoformat()},
+        changes={
+            "question": question,
+            "opens_at": opens_at.isoformat(),
+            "closes_at": closes_at.isoformat(),
+            "roll": len(people),
+        },
     )
+    opens = timezone.localtime(opens_at).strftime("%Y-%m-%d %H:%M")
     closes = timezone.localtime(closes_at).strftime("%Y-%m-%d %H:%M")
+    if notice_days:
+        text = gettext(
+            "Notice: a vote on the village rules opens %(opens)s and closes %(closes)s: "
+            "%(question)s"
+        ) % {"opens": opens, "closes": closes, "question": question}
+        _event(
+            topic,
+            Event.Kind.VOTE_ANNOUNCED,
+            actor=actor,
+            detail=text[:REASON_MAX],
+            data={"vote": vote.pk},
+        )
+        notify(
+            users=_member_ids(village),
+            village_id=village.pk,
+            kind=Notification.Kind.VOTE_NOTICE,
+            text=text,
+            url=_topic_url(topic),
+        )
     notify(
-        users=voters.values_list("user_id", flat=True),
+        users=[p.user_id for p in Resident.objects.filter(pk__in=[p.pk for p in people])],
         village_id=village.pk,
         kind=Notification.Kind.VOTE_OPENED,
         text=gettext("Vote open until %(closes)s: %(question)s")
@@ -550,27 +659,52 @@ def vote_open(
     return vote
 
 
-def voter_of(vote: Vote, user, now=None) -> tuple[str, Resident]:
-    """The ballot key of ``user`` in ``vote``, or TalksError if outside the electorate."""
-    resident = (
-        electorate_residents(vote.village_id, now)
-        .filter(user=user)
-        .only("pk", "household_id")
-        .first()
+def roll_entry_of(vote: Vote, user) -> RollEntry:
+    """The roll entry of ``user`` in ``vote``, or TalksError if not on the roll."""
+    entry = (
+        RollEntry.objects.filter(
+            vote=vote, village_id=vote.village_id, resident__user=user, removed_at__isnull=True
+        ).first()
         if getattr(user, "is_authenticated", False)
         else None
     )
-    if resident is None:
-        raise TalksError(_("You are not in the electorate of this vote."), code="not_eligible")
+    if entry is None:
+        raise TalksError(_("You are not on the roll of this vote."), code="not_eligible")
+    return entry
+
+
+def voter_of(vote: Vote, user, now=None) -> tuple[str, RollEntry]:
+    """The ballot key of ``user`` in ``vote`` (from the roll), or TalksError."""
+    entry = roll_entry_of(vote, user)
     if vote.electorate == Vote.Electorate.HOUSEHOLDS:
-        return f"h{resident.household_id}", resident
-    return f"u{user.pk}", resident
+        return f"h{entry.household_id}", entry
+    return f"u{user.pk}", entry
+
+
+def _receipt_code() -> str:
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _i in range(RECEIPT_LENGTH))
+
+
+def normal_receipt_code(code: str) -> str:
+    """What a voter types or reads back: case, spaces and dashes do not matter."""
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())[: RECEIPT_LENGTH * 2]
+
+
+@dataclass(frozen=True)
+class Cast:
+    """What casting gives back: the open ballot, or a secret vote's receipt code (shown once
+    to the voter and kept nowhere that names them)."""
+
+    ballot: Ballot | None = None
+    receipt: str = ""
 
 
 @transaction.atomic
-def ballot_cast(*, actor, vote: Vote, choice: int, acted_for=None) -> Ballot:
-    """Cast one ballot. Refused outside the electorate, twice, before the opening or after
-    the close (the vote row is locked, so a closer counting at the same time waits)."""
+def ballot_cast(*, actor, vote: Vote, choice: int, acted_for=None) -> Cast:
+    """Cast one ballot. Refused off the roll, twice, before the opening or after the close
+    (the vote row is locked, so a closer counting at the same time waits). One participation
+    per roll entry (a unique constraint) in the same transaction as the ballot; a secret
+    ballot holds only the choice, and its receipt is a separate row with a random code."""
     voter = acted_for or actor
     if acted_for is not None:
         _require(actor, vote.village, "talks.handle")
@@ -586,35 +720,159 @@ def ballot_cast(*, actor, vote: Vote, choice: int, acted_for=None) -> Ballot:
         choice = -1
     if not 0 <= choice < len(vote.options):
         raise TalksError({"choice": _("Choose one of the options.")}, code="invalid")
-    key, resident = voter_of(vote, voter, now)
+    key, entry = voter_of(vote, voter, now)
+    ballot, code = None, ""
     try:
         with transaction.atomic():
-            ballot = Ballot.objects.create(
+            Participation.objects.create(
                 village_id=vote.village_id,
                 vote=vote,
-                voter=voter,
-                household_id=resident.household_id,
+                entry=entry,
                 cast_by=actor if acted_for is not None else None,
-                voter_key=key,
-                choice=choice,
-                created_at=now,
+                voted_on=timezone.localtime(now).date(),
             )
+            if vote.secret:
+                SecretBallot.objects.create(village_id=vote.village_id, vote=vote, choice=choice)
+            else:
+                ballot = Ballot.objects.create(
+                    village_id=vote.village_id,
+                    vote=vote,
+                    voter=voter,
+                    household_id=entry.household_id,
+                    cast_by=actor if acted_for is not None else None,
+                    voter_key=key,
+                    choice=choice,
+                    created_at=now,
+                )
     except IntegrityError:
         if vote.electorate == Vote.Electorate.HOUSEHOLDS:
             message = _("Your household has already voted.")
         else:
             message = _("You have already voted.")
         raise TalksError(message, code="duplicate") from None
+    if vote.secret:
+        for _attempt in range(10):  # a clash is one in 10**12; try again rather than fail
+            code = _receipt_code()
+            try:
+                with transaction.atomic():
+                    Receipt.objects.create(village_id=vote.village_id, vote=vote, code=code)
+                break
+            except IntegrityError:
+                continue
+        else:  # pragma: no cover - would need ten clashes in a row
+            raise TalksError(_("Please try again."), code="receipt")
     if acted_for is not None:
+        # The audit says who entered a ballot for whom, never the ballot or its receipt.
         audit.record(
             actor=actor,
             action="ballot.proxy",
             obj=vote,
             village=vote.village,
             acted_for=acted_for,
-            changes={"ballot": ballot.pk},
+            changes={"entry": entry.pk},
         )
-    return ballot
+    return Cast(ballot=ballot, receipt=code)
+
+
+def _roll_change(*, actor, vote: Vote, reason: str) -> tuple[Vote, str]:
+    _require(actor, vote.village, "talks.open_vote")
+    reason = _clean_text(reason, field="reason", max_length=REASON_MAX)
+    vote = Vote.objects.select_for_update().select_related("topic").get(pk=vote.pk)
+    if vote.closed_at is not None or timezone.now() >= vote.closes_at:
+        raise TalksError(_("This vote is closed."), code="closed")
+    return vote, reason
+
+
+def _roll_record(*, actor, vote: Vote, entry: RollEntry, action: str, reason: str) -> None:
+    _roll_size(vote)
+    if action == "add":
+        detail = gettext("Added %(name)s to the roll: %(reason)s")
+    else:
+        detail = gettext("Removed %(name)s from the roll: %(reason)s")
+    detail = detail % {"name": entry.name, "reason": reason}
+    _event(
+        vote.topic,
+        Event.Kind.ROLL_CORRECTED,
+        actor=actor,
+        detail=detail[:REASON_MAX],
+        data={"vote": vote.pk, "entry": entry.pk, "roll": vote.electorate_size},
+    )
+    audit.record(
+        actor=actor,
+        action=f"vote.roll_{action}",
+        obj=vote,
+        village=vote.village,
+        changes={"resident": entry.resident_id, "reason": reason, "roll": vote.electorate_size},
+    )
+
+
+@transaction.atomic
+def roll_add(*, actor, vote: Vote, resident: Resident, reason: str) -> RollEntry:
+    """Correct the roll while the vote is open: add a person (audited, on the timeline; the
+    quorum base grows by one)."""
+    vote, reason = _roll_change(actor=actor, vote=vote, reason=reason)
+    if resident.village_id != vote.village_id or not resident.registered:
+        raise TalksError(
+            _("Only a resident registered in the village can be added."), code="invalid"
+        )
+    active = RollEntry.objects.filter(vote=vote, removed_at__isnull=True)
+    if active.filter(resident=resident).exists():
+        raise TalksError(_("This person is already on the roll."), code="duplicate")
+    if (
+        vote.electorate == Vote.Electorate.HOUSEHOLDS
+        and active.filter(household_id=resident.household_id).exists()
+    ):
+        raise TalksError(_("This household is already on the roll."), code="duplicate")
+    entry, created = RollEntry.objects.get_or_create(
+        vote=vote,
+        resident=resident,
+        defaults={
+            "village_id": vote.village_id,
+            "household_id": resident.household_id,
+            "name": resident.name,
+        },
+    )
+    if not created:  # back on the roll after a removal
+        entry.removed_at = None
+        entry.save(update_fields=["removed_at"])
+    _roll_record(actor=actor, vote=vote, entry=entry, action="add", reason=reason)
+    return entry
+
+
+@transaction.atomic
+def roll_remove(*, actor, vote: Vote, resident: Resident, reason: str) -> RollEntry:
+    """Correct the roll while the vote is open: remove a person who has not voted."""
+    vote, reason = _roll_change(actor=actor, vote=vote, reason=reason)
+    entry = RollEntry.objects.filter(
+        vote=vote, resident_id=resident.pk, removed_at__isnull=True
+    ).first()
+    if entry is None:
+        raise TalksError(_("This person is not on the roll."), code="invalid")
+    if Participation.objects.filter(entry=entry).exists():
+        raise TalksError(
+            _("This person has voted and cannot be removed from the roll."), code="voted"
+        )
+    entry.removed_at = timezone.now()
+    entry.save(update_fields=["removed_at"])
+    _roll_record(actor=actor, vote=vote, entry=entry, action="remove", reason=reason)
+    return entry
+
+
+def vote_recount(*, actor, vote: Vote) -> list[int]:
+    """The supervisory committee's recount of a closed vote from its ballots (anonymous ones
+    for a secret vote), by option; audited. It must equal the published counts."""
+    _require(actor, vote.village, "talks.recount")
+    if vote.closed_at is None:
+        raise TalksError(_("A vote is recounted after it closes."), code="not_closed")
+    counts = _count_ballots([vote])[vote.pk]
+    audit.record(
+        actor=actor,
+        action="vote.recount",
+        obj=vote,
+        village=vote.village,
+        changes={"recount": counts, "published": vote.counts},
+    )
+    return counts
 
 
 def _claim_close(ids: list[int], now, *, early: bool) -> list[int]:
@@ -659,28 +917,51 @@ def _write_results(votes: list[Vote]) -> None:
             cursor.execute(sql, params)
 
 
+def _count_ballots(votes: list[Vote]) -> dict[int, list[int]]:
+    """Ballots by option: the anonymous ones for secret votes, the named ones otherwise."""
+    raw: dict[int, dict[int, int]] = {}
+    for model, ids in (
+        (SecretBallot, [v.pk for v in votes if v.secret]),
+        (Ballot, [v.pk for v in votes if not v.secret]),
+    ):
+        if not ids:
+            continue
+        rows = model.objects.filter(vote_id__in=ids).values("vote_id", "choice")
+        for row in rows.annotate(n=Count("pk")).order_by():
+            raw.setdefault(row["vote_id"], {})[row["choice"]] = row["n"]
+    return {v.pk: [raw.get(v.pk, {}).get(i, 0) for i in range(len(v.options))] for v in votes}
+
+
+def _reshuffle(votes: list[Vote]) -> None:
+    """Rewrite a closed secret vote's ballots and receipts in random order with new keys, so
+    not even where the rows lie on disk follows the order people voted in (the old row
+    versions go at the next vacuum)."""
+    ids = [v.pk for v in votes if v.secret]
+    if not ids:
+        return
+    rng = secrets.SystemRandom()
+    for model, field in ((SecretBallot, "choice"), (Receipt, "code")):
+        rows = list(model.objects.filter(vote_id__in=ids).values("village_id", "vote_id", field))
+        rng.shuffle(rows)
+        model.objects.filter(vote_id__in=ids).delete()
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
+
+
 def _publish(won: list[int], now) -> list[Vote]:
     """Count the ballots of the votes this closer won and write their results."""
-    counts: dict[int, dict[int, int]] = {}
-    for row in (
-        Ballot.objects.filter(vote_id__in=won)
-        .values("vote_id", "choice")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        counts.setdefault(row["vote_id"], {})[row["choice"]] = row["n"]
+    votes = list(Vote.objects.filter(pk__in=won).select_related("topic", "village").order_by("pk"))
+    _reshuffle(votes)
+    counts = _count_ballots(votes)
     homes = dict(
-        Ballot.objects.filter(vote_id__in=won)
+        Participation.objects.filter(vote_id__in=won)
         .values("vote_id")
-        .annotate(h=Count("household", distinct=True))
+        .annotate(h=Count("entry__household", distinct=True))
         .order_by()
         .values_list("vote_id", "h")
     )
-    votes = list(Vote.objects.filter(pk__in=won).select_related("topic", "village").order_by("pk"))
     events, notes = [], []
     for vote in votes:
-        by_choice = counts.get(vote.pk, {})
-        vote.counts = [by_choice.get(i, 0) for i in range(len(vote.options))]
+        vote.counts = counts[vote.pk]
         vote.households_voted = homes.get(vote.pk, 0)
         result = tally.tally(
             counts=vote.counts,

@@ -23,6 +23,13 @@ urlpatterns = [
     path("talks/<int:pk>/votes/<int:vote_pk>/ballot/", views.ballot, name="ballot"),
     path("talks/<int:pk>/votes/<int:vote_pk>/close/", views.vote_close, name="vote_close"),
     path("talks/<int:pk>/votes/<int:vote_pk>/ballots/", views.ballots, name="ballots"),
+    path("talks/<int:pk>/votes/<int:vote_pk>/roll/", views.roll, name="roll"),
+    path(
+        "talks/<int:pk>/votes/<int:vote_pk>/roll/correct/", views.roll_correct, name="roll_correct"
+    ),
+    # Stable: read out at meetings and printed with the result.
+    path("talks/<int:pk>/votes/<int:vote_pk>/receipts/", views.receipts, name="receipts"),
+    path("talks/<int:pk>/votes/<int:vote_pk>/recount/", views.recount, name="recount"),
     path("talks/<int:pk>/tasks/new/", views.task_new, name="task_new"),
     path("talks/<int:pk>/tasks/<int:task_pk>/progress/", views.progress, name="progress"),
     path("talks/<int:pk>/tasks/<int:task_pk>/done/", views.task_done, name="task_done"),

@@ -248,6 +248,7 @@ def vote_new(request, village_slug, pk):
                 secret=cd["secret"],
                 live_results=cd["live_results"],
                 closes_at=cd["closes_at"],
+                opens_at=cd.get("opens_at"),
                 adoption=cd.get("adoption") or "",
                 adoption_rule_id=cd.get("adoption_rule"),
                 adoption_data=form.adoption_data(),
@@ -264,11 +265,128 @@ def vote_new(request, village_slug, pk):
 @village_view("talks.vote")
 @require_POST
 def ballot(request, village_slug, pk, vote_pk):
+    """Cast a ballot. A secret vote's receipt code is shown once, on this response only: it is
+    not put in the session, a message, the inbox or a log."""
     topic = _topic(request, pk)
     vote = get_object_or_404(Vote, village=request.village, topic=topic, pk=vote_pk)
-    choice = request.POST.get("choice")
-    call = lambda: services.ballot_cast(actor=request.user, vote=vote, choice=choice)  # noqa: E731
-    return _write(request, topic, call, done=_("Your ballot has been counted."))
+    try:
+        cast = services.ballot_cast(
+            actor=request.user, vote=vote, choice=request.POST.get("choice")
+        )
+    except TalksError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(topic)
+    if not cast.receipt:
+        messages.success(request, _("Your ballot has been counted."))
+        return redirect(topic)
+    response = render(
+        request, "talks/receipt.html", {"topic": topic, "vote": vote, "code": cast.receipt}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _vote(request, topic, vote_pk) -> Vote:
+    return get_object_or_404(Vote, village=request.village, topic=topic, pk=vote_pk)
+
+
+@village_view("village.member")
+@require_GET
+def roll(request, village_slug, pk, vote_pk):
+    """A vote's roll, as names without choices, for the village's members; cadres correct it
+    here while the vote is open."""
+    topic = _topic(request, pk)
+    vote = _vote(request, topic, vote_pk)
+    q = request.GET.get("q", "").strip()
+    page = selectors.roll(vote, page=request.GET.get("page"), q=q)
+    form = forms.RollForm(village=request.village)
+    return render(
+        request,
+        "talks/roll.html",
+        {
+            "topic": topic,
+            "vote": vote,
+            "page": page,
+            "q": q,
+            "form": form,
+            "perms": request.village_perms,
+        },
+    )
+
+
+@village_view("talks.open_vote")
+@require_POST
+def roll_correct(request, village_slug, pk, vote_pk):
+    topic = _topic(request, pk)
+    vote = _vote(request, topic, vote_pk)
+    form = forms.RollForm(request.POST, village=request.village)
+    if form.is_valid():
+        cd = form.cleaned_data
+        change = services.roll_add if cd["action"] == "add" else services.roll_remove
+        try:
+            change(actor=request.user, vote=vote, resident=cd["resident"], reason=cd["reason"])
+        except TalksError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The roll is corrected."))
+            return redirect("talks:roll", village_slug=village_slug, pk=pk, vote_pk=vote.pk)
+    page = selectors.roll(vote, page=None)
+    context = {
+        "topic": topic,
+        "vote": vote,
+        "page": page,
+        "q": "",
+        "form": form,
+        "perms": request.village_perms,
+    }
+    return render(request, "talks/roll.html", context, status=400)
+
+
+@village_view()
+@require_GET
+def receipts(request, village_slug, pk, vote_pk):
+    """A closed secret vote's receipt codes (sorted), totals and, for members, the names of
+    those who voted. ``?code=`` checks one code and says plainly whether it was counted."""
+    topic = _topic(request, pk)
+    vote = _vote(request, topic, vote_pk)
+    if not vote.secret:
+        raise Http404("An open vote has no receipts.")
+    context = {
+        "topic": topic,
+        "vote": vote,
+        "closed": vote.closed_at is not None,
+        "perms": request.village_perms,
+    }
+    if vote.closed_at is not None:
+        code = services.normal_receipt_code(request.GET.get("code", ""))
+        context.update(
+            code=code,
+            found=selectors.receipt_exists(vote, code) if code else None,
+            page=selectors.receipts(vote, page=request.GET.get("page")),
+            figures=selectors.vote_figures(vote),
+            results=list(zip(vote.options, vote.counts or [], strict=False)),
+        )
+        if "village.member" in request.village_perms:
+            context["participants"] = selectors.participants(vote, page=request.GET.get("people"))
+    return render(request, "talks/receipts.html", context)
+
+
+@village_view("talks.recount")
+@require_POST
+def recount(request, village_slug, pk, vote_pk):
+    """The supervisory committee recounts a closed vote's ballots (audited)."""
+    topic = _topic(request, pk)
+    vote = _vote(request, topic, vote_pk)
+    try:
+        counts = services.vote_recount(actor=request.user, vote=vote)
+    except TalksError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(topic)
+    rows = list(zip(vote.options, counts, vote.counts or [], strict=False))
+    context = {"topic": topic, "vote": vote, "rows": rows, "agrees": counts == vote.counts}
+    return render(request, "talks/recount.html", context)
 
 
 @village_view("talks.open_vote")

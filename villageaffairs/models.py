@@ -174,6 +174,16 @@ class Household(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The member the head names to vote for the household (one vote per household); the head
+    # when empty.
+    representative = models.ForeignKey(
+        "Resident",
+        verbose_name=_("votes for the household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # The head's name, kept with the household so lists and signs need no join.
     name = models.CharField(_("household name"), max_length=60, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -220,6 +230,14 @@ class Resident(models.Model):
         ),
     )
     year_of_birth = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    # The exact date when the register has it: who turns 18 on a vote's opening date.
+    born_on = models.DateField(_("date of birth"), null=True, blank=True)
+    # Set from the household register (户籍): only residents registered here are on a roll.
+    registered = models.BooleanField(
+        _("registered in the village"),
+        default=True,
+        help_text=_("On the village's household register; only registered residents vote."),
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("account"),
@@ -269,6 +287,8 @@ class Role(models.TextChoices):
     SECRETARY = "secretary", _("party branch secretary")
     ACCOUNTANT = "accountant", _("accountant")
     FINANCE_GROUP = "finance_group", _("finance group member")
+    # 村务监督委员会: checks the village's affairs, and may recount a secret vote's ballots.
+    SUPERVISOR = "supervisor", _("supervisory committee member")
 
 
 class RoleAssignment(models.Model):

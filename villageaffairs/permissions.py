@@ -38,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SECRETARY: frozenset(CADRE),
     Role.ACCOUNTANT: frozenset(CADRE | {"publicity.finance"}),
     Role.FINANCE_GROUP: frozenset(MEMBER | {"publicity.check_finance"}),
+    Role.SUPERVISOR: frozenset(MEMBER | {"talks.recount"}),
 }
 ALL = frozenset().union(*ROLE_PERMISSIONS.values())
 

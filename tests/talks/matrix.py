@@ -50,6 +50,24 @@ def _with_vote(name):
     return build
 
 
+def _secret_vote(name, *, closed=False):
+    def build(p):
+        from django.utils import timezone
+
+        topic = _topic(p)
+        vote = VoteFactory(topic=topic, created_by=p.cadre_here, secret=True, live_results=False)
+        if closed:
+            vote.closed_at, vote.counts = timezone.now(), [0, 0, 0]
+            vote.save()
+        return _url(name, p, vote.pk, topic=topic)
+
+    return build
+
+
+# The supervisory committee's recount: nobody in the matrix but the operator holds it.
+RECOUNT_POST = CADRES | {"cadre_here": 404, "operator": 405}
+
+
 def _with_task(name):
     def build(p):
         topic = _topic(p, status=Topic.Status.HANDLING)
@@ -98,6 +116,11 @@ CASES = [
     Case("talks:ballot", _with_vote("ballot"), MEMBERS_POST),
     Case("talks:vote_close", _with_vote("vote_close"), CADRES_POST),
     Case("talks:ballots", _with_vote("ballots"), MEMBERS),
+    Case("talks:roll", _with_vote("roll"), MEMBERS),
+    Case("talks:roll_correct", _with_vote("roll_correct"), CADRES_POST),
+    Case("talks:receipts", _secret_vote("receipts"), PUBLIC),
+    Case("talks:receipts", _secret_vote("receipts", closed=True), PUBLIC),
+    Case("talks:recount", _secret_vote("recount", closed=True), RECOUNT_POST),
     Case("talks:task_new", lambda p: _url("task_new", p), CADRES),
     Case("talks:progress", _with_task("progress"), CADRES_POST),
     Case("talks:task_done", _with_task("task_done"), CADRES_POST),

@@ -161,3 +161,46 @@ def test_two_beat_runs_at_once_close_each_due_vote_once():
     closed_events = Event.objects.filter(kind=Event.Kind.VOTE_CLOSED, topic__village=village)
     assert closed_events.count() == 40
     assert Vote.objects.filter(pk__in=[v.pk for v in votes], closed_at__isnull=True).count() == 0
+
+
+@pytest.mark.integration
+def test_200_secret_ballots_at_once_one_per_roll_entry_and_figures_agree():
+    """200 people on the roll cast a secret ballot at once, each also clicking twice: exactly
+    one participation, one anonymous ballot and one receipt per person, and the totals agree."""
+    from talks import selectors
+    from talks.models import Participation, Receipt, RollEntry, SecretBallot
+
+    village = VillageFactory()
+    voters = _voters(village, 200)
+    vote = _vote(village, secret=True)
+    assert RollEntry.objects.filter(vote=vote).count() == vote.electorate_size == 200
+    batches = [voters[i::THREADS] for i in range(THREADS)]
+
+    def cast(batch):
+        def job():
+            codes = []
+            for user in batch:
+                codes.append(services.ballot_cast(actor=user, vote=vote, choice=user.pk % 3))
+                try:  # the double click
+                    services.ballot_cast(actor=user, vote=vote, choice=0)
+                except TalksError as exc:
+                    assert exc.code == "duplicate"
+                else:
+                    raise AssertionError("a second ballot was taken")
+            return codes
+
+        return job
+
+    results, errors = _together([cast(b) for b in batches])
+    assert not errors
+    codes = [c.receipt for batch in results for c in batch]
+    assert len(codes) == len(set(codes)) == 200
+    closed = services.vote_close(vote=vote, actor=vote.created_by)
+    expected = [sum(1 for u in voters if u.pk % 3 == i) for i in range(3)]
+    assert closed.counts == expected and closed.ballots_cast == 200
+    assert Participation.objects.filter(vote=vote).count() == 200
+    assert SecretBallot.objects.filter(vote=vote).count() == 200
+    assert sorted(Receipt.objects.filter(vote=vote).values_list("code", flat=True)) == sorted(codes)
+    figures = selectors.vote_figures(closed)
+    assert figures["participants"] == figures["receipts"] == figures["ballots"] == 200
+    assert not Ballot.objects.filter(vote=vote).exists()

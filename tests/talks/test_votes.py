@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from talks import selectors, services
-from talks.models import Ballot, Event, Notification, Topic, Vote
+from talks.models import Ballot, Event, Notification, TalksSettings, Topic, Vote
 from talks.services import TalksError
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory, member
 from tests.talks.factories import VoteFactory, topic_in
@@ -16,6 +16,10 @@ S = Topic.Status
 
 
 def _open(people, **kwargs):
+    if kwargs.get("adoption"):  # the notice period has its own tests (test_roll.py)
+        TalksSettings.objects.update_or_create(
+            village=people.here, defaults={"rule_vote_notice_days": 0}
+        )
     author = member(people.here)
     topic = topic_in(S.DISCUSSING, village=people.here, author=author)
     kwargs.setdefault("closes_at", timezone.now() + timedelta(days=5))
@@ -75,12 +79,31 @@ def test_one_ballot_per_household(people):
     home = HouseholdFactory(village=people.here)
     father = member(people.here, household=home)
     mother = member(people.here, household=home)
+    home.head = father.resident
+    home.save()
     vote = _open(people, electorate=Vote.Electorate.HOUSEHOLDS)
     services.ballot_cast(actor=father, vote=vote, choice=0)
     with pytest.raises(TalksError) as exc:
-        services.ballot_cast(actor=mother, vote=vote, choice=1)
+        services.ballot_cast(actor=father, vote=vote, choice=1)
     assert exc.value.code == "duplicate"
+    # The household votes through its head (or the member the head names), nobody else.
+    with pytest.raises(TalksError) as exc:
+        services.ballot_cast(actor=mother, vote=vote, choice=1)
+    assert exc.value.code == "not_eligible"
     assert Ballot.objects.get(vote=vote).voter_key == f"h{home.pk}"
+
+
+def test_the_head_may_name_another_member_to_vote_for_the_household(people):
+    home = HouseholdFactory(village=people.here)
+    father = member(people.here, household=home)
+    daughter = member(people.here, household=home)
+    home.head, home.representative = father.resident, daughter.resident
+    home.save()
+    vote = _open(people, electorate=Vote.Electorate.HOUSEHOLDS)
+    with pytest.raises(TalksError):
+        services.ballot_cast(actor=father, vote=vote, choice=0)
+    services.ballot_cast(actor=daughter, vote=vote, choice=0)
+    assert Ballot.objects.get(vote=vote).voter == daughter
 
 
 def test_a_bad_choice_is_refused(people):
@@ -243,7 +266,8 @@ def test_live_results_can_be_hidden_until_the_close(people):
     vote = _open(people, live_results=False, secret=True)
     services.ballot_cast(actor=people.villager_here, vote=vote, choice=0)
     rows = selectors.topic_page(vote.topic, people.villager_here)["votes"]
-    assert rows[0]["results"] is None and rows[0]["my_choice"] == 0
+    # A secret ballot is not shown back, not even to its voter: only that they voted.
+    assert rows[0]["results"] is None and rows[0]["my_choice"] is None and rows[0]["voted"]
     services.vote_close(actor=people.cadre_here, vote=vote)
     rows = selectors.topic_page(vote.topic, people.villager_here)["votes"]
     assert rows[0]["results"][0]["count"] == 1
@@ -259,8 +283,8 @@ def _ballots_url(vote):
 
 
 def test_an_open_ballot_shows_members_who_chose_what(client, people, django_assert_num_queries):
-    vote = _open(people)
     voters = [member(people.here) for _ in range(3)]
+    vote = _open(people)
     for voter, choice in zip(voters, (0, 0, 1), strict=True):
         services.ballot_cast(actor=voter, vote=vote, choice=choice)
     client.force_login(people.villager_here)
@@ -285,13 +309,14 @@ def test_ballot_list_query_count_does_not_grow_with_ballots(client, people):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    voters = [member(people.here) for _ in range(16)]
     vote = _open(people)
-    services.ballot_cast(actor=member(people.here), vote=vote, choice=0)
+    services.ballot_cast(actor=voters[0], vote=vote, choice=0)
     client.force_login(people.villager_here)
     with CaptureQueriesContext(connection) as few:
         client.get(_ballots_url(vote))
-    for _ in range(15):
-        services.ballot_cast(actor=member(people.here), vote=vote, choice=1)
+    for voter in voters[1:]:
+        services.ballot_cast(actor=voter, vote=vote, choice=1)
     with CaptureQueriesContext(connection) as many:
         assert client.get(_ballots_url(vote)).status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
@@ -301,8 +326,9 @@ def test_ballot_list_query_count_does_not_grow_with_ballots(client, people):
     "kwargs", [{"secret": True}, {"live_results": False}], ids=["secret", "hidden-until-close"]
 )
 def test_secret_or_hidden_ballots_show_no_names(client, people, kwargs):
+    voter = member(people.here)
     vote = _open(people, **kwargs)
-    services.ballot_cast(actor=member(people.here), vote=vote, choice=0)
+    services.ballot_cast(actor=voter, vote=vote, choice=0)
     client.force_login(people.cadre_here)
     assert client.get(_ballots_url(vote)).status_code == 404
     assert _ballots_url(vote) not in client.get(vote.topic.get_absolute_url()).content.decode()

@@ -1,0 +1,54 @@
+"""At a phone's size: Xie Qifu casts a secret ballot, sees his receipt code once, and after the
+close finds it on the receipts page; a code that does not exist is said plainly."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from talks import services
+from talks.models import Topic, Vote
+from tests.factories import VillageFactory, member
+from tests.talks.factories import topic_in
+from villageaffairs.models import Role
+
+
+def _fits(page):
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_a_secret_ballot_receipt_is_found_after_the_close(live_server, page, login):
+    village = VillageFactory(name="友谊村", slug="youyi")
+    xie = member(village, username="xieqifu", display_name="谢启富")
+    secretary = member(village, Role.SECRETARY, username="shujun", display_name="舒俊")
+    topic = topic_in(Topic.Status.DISCUSSING, village=village, author=xie)
+    vote = services.vote_open(
+        actor=secretary,
+        topic=topic,
+        question="新健身广场建在哪里？",
+        options=["村委会旁", "小学后面", "河边"],
+        closes_at=timezone.now() + timedelta(days=3),
+        secret=True,
+        quorum=Vote.Quorum.NONE,
+    )
+
+    login(xie)
+    page.goto(f"{live_server.url}/v/youyi/talks/{topic.pk}/")
+    page.locator(".tk-ballot input[name=choice][value='2']").check()
+    page.locator(".tk-ballot button").click()
+    code = page.locator("#receipt-code strong").inner_text().replace("-", "")
+    assert len(code) == 8
+    expect(page.locator("main")).not_to_contain_text("河边")
+    _fits(page)
+
+    services.vote_close(actor=secretary, vote=vote)
+    receipts = f"{live_server.url}/v/youyi/talks/{topic.pk}/votes/{vote.pk}/receipts/"
+    page.goto(receipts)
+    expect(page.locator(".tk-codes")).to_contain_text(code)
+    page.fill("input[name=code]", code.lower())
+    page.locator("form.tk-form button").click()
+    expect(page.locator("#check-result.tk-pass")).to_contain_text(code)
+    _fits(page)
+    page.goto(receipts + "?code=ZZZZZZZZ")
+    expect(page.locator("#check-result.tk-fail")).to_contain_text("ZZZZZZZZ")
+    _fits(page)
