@@ -103,6 +103,14 @@ def private_redis(tmp_path):
 @pytest.fixture
 def on_private_redis(private_redis, settings, monkeypatch):
     """Cache and broker of this process on the private Redis; the outbox ready to send."""
+    # Celery first: its configuration reads the Django settings live, so the values to restore
+    # must be taken before CELERY_BROKER_URL changes.
+    app.conf.broker_url  # noqa: B018 - load Celery's configuration before changing it
+    monkeypatch.setitem(app.conf, "broker_url", private_redis.url)
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    settings.CELERY_BROKER_URL = private_redis.url
     settings.CACHES = {
         "default": {
             "BACKEND": "villageaffairs.cache.ResilientRedisCache",
@@ -110,12 +118,6 @@ def on_private_redis(private_redis, settings, monkeypatch):
             "OPTIONS": {"socket_connect_timeout": TIMEOUT, "socket_timeout": TIMEOUT},
         }
     }
-    settings.CELERY_BROKER_URL = private_redis.url
-    app.conf.broker_url  # noqa: B018 - load Celery's configuration before changing it
-    monkeypatch.setitem(app.conf, "broker_url", private_redis.url)
-    monkeypatch.setitem(app.conf, "task_always_eager", False)
-    monkeypatch.setattr(app, "_pool", None)
-    monkeypatch.setattr(app.amqp, "_producer_pool", None)
     monkeypatch.setattr(outbox, "_broker_paused_until", 0.0)
     LogBackend.outbox.clear()
     return private_redis
