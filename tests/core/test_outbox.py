@@ -182,7 +182,7 @@ def test_an_sms_that_failed_to_send_is_sent_later_once(people, django_capture_on
     later = timezone.now() + timedelta(hours=2)
     assert outbox.sweep(now=later) == 1
     assert outbox.sweep(now=later + timedelta(hours=2)) == 0
-    assert [phone for phone, _ in LogBackend.outbox] == ["13800000001"]
+    assert [sent.phone for sent in LogBackend.outbox] == ["+8613800000001"]
     note.refresh_from_db()
     assert note.sms_sent_at is not None
 

@@ -41,7 +41,9 @@ def behind_proxy(settings):
 def villager(db):
     village = VillageFactory(slug="youyi")
     household = HouseholdFactory(village=village)
-    resident = ResidentFactory(household=household, village=village, phone="+8613800000011")
+    resident = ResidentFactory(
+        household=household, village=village, phone="+8613800000011", phone_owner=True
+    )
     return resident
 
 

@@ -27,7 +27,13 @@ def _code_for(phone):
 def test_villager_signs_in_by_phone_and_lands_on_the_household_page(live_server, page):
     village = VillageFactory(name="友谊村", slug="youyi")
     household = HouseholdFactory(village=village, name="谢启富")
-    ResidentFactory(household=household, village=village, name="谢启富", phone="+8613800000011")
+    ResidentFactory(
+        household=household,
+        village=village,
+        name="谢启富",
+        phone="+8613800000011",
+        phone_owner=True,
+    )
     LogBackend.outbox.clear()
 
     page.goto(live_server.url + "/accounts/login/")
