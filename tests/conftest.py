@@ -86,27 +86,38 @@ def people(db):
 
     serving = BranchFactory(name="三水支行", villages=[here])
     other = BranchFactory(bank=serving.bank, name="樊村支行", villages=[elsewhere])
-    villager_here = member(here, username="villager_here")
     return People(
         here=here,
         elsewhere=elsewhere,
-        villager_here=villager_here,
+        villager_here=member(here, username="villager_here"),
         villager_elsewhere=member(elsewhere, username="villager_elsewhere"),
         cadre_here=member(here, Role.CADRE, username="cadre_here"),
         cadre_elsewhere=member(elsewhere, Role.CADRE, username="cadre_elsewhere"),
         operator=UserFactory(username="operator", is_staff=True, is_superuser=True),
         officer_serving=officer(serving, username="officer_serving"),
         officer_other=officer(other, username="officer_other"),
-        secretary_here=member(here, Role.SECRETARY, username="secretary_here"),
-        accountant_here=member(here, Role.ACCOUNTANT, username="accountant_here"),
-        finance_here=member(here, Role.FINANCE_GROUP, username="finance_here"),
-        resident_here=member(
-            here,
-            household=Household.objects.get(residents__user=villager_here),
-            username="resident_here",
-        ),
-        manager_serving=officer(serving, BranchRole.Role.MANAGER, username="manager_serving"),
     )
+
+
+@pytest.fixture
+def all_people(people):
+    """``people`` and every other role with rights (the permission matrix). Apart, because
+    they count: a vote's electorate, a ranking's households."""
+    from tests.loans.factories import officer, serving_branch
+
+    here = people.here
+    people.secretary_here = member(here, Role.SECRETARY, username="secretary_here")
+    people.accountant_here = member(here, Role.ACCOUNTANT, username="accountant_here")
+    people.finance_here = member(here, Role.FINANCE_GROUP, username="finance_here")
+    people.resident_here = member(
+        here,
+        household=Household.objects.get(residents__user=people.villager_here),
+        username="resident_here",
+    )
+    people.manager_serving = officer(
+        serving_branch(people), BranchRole.Role.MANAGER, username="manager_serving"
+    )
+    return people
 
 
 @pytest.fixture

@@ -85,7 +85,8 @@ def _check(response, expected, case, role):
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 @pytest.mark.parametrize("role", ROLES)
-def test_matrix(people, case, role):
+def test_matrix(all_people, case, role):
+    people = all_people
     url = case.url(people)
     response = _ask(_client_for(people, role), case.method, url, case.data)
     _check(response, status_for(case.expect, role), case, role)
@@ -129,9 +130,10 @@ def test_every_url_with_an_object_id_is_tried_with_another_villages_object():
 
 @pytest.mark.parametrize("case", CASES_WITH_IDS, ids=str)
 @pytest.mark.parametrize("role", ROLES)
-def test_another_villages_object_is_not_found(people, case, role):
+def test_another_villages_object_is_not_found(all_people, case, role):
     """Every URL with an object id, given the id of another village's object: 404 for every
     role (anonymous visitors of a private page are sent to sign in first)."""
+    people = all_people
     url = _foreign_url(people, case)
     assert url is not None, f"{case} has no object id: set foreign=False"
     response = _ask(_client_for(people, role), case.method, url, case.data)
