@@ -19,4 +19,5 @@ RUN python -m villageaffairs.i18n_compile \
 
 USER village
 EXPOSE 8000
-CMD ["gunicorn", "villageaffairs.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Bind, workers and the log format (no query strings in the access log): deploy/gunicorn.conf.py.
+CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "villageaffairs.wsgi:application"]

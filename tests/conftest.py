@@ -3,8 +3,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from loans.models import BranchRole
 from tests.factories import UserFactory, VillageFactory, member
-from villageaffairs.models import Role
+from villageaffairs.models import Household, Role
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API + live_server
 
@@ -54,6 +55,27 @@ class People:
     operator: object
     officer_serving: object = None  # loan officer of a bank branch that serves ``here``
     officer_other: object = None  # loan officer of a branch that does not
+    # The other roles with rights (tests/matrix.py, LIKE): all of ``here`` or its branch.
+    secretary_here: object = None
+    accountant_here: object = None
+    finance_here: object = None
+    resident_here: object = None  # lives in villager_here's household, is not its head
+    manager_serving: object = None
+
+    def swapped(self):
+        """The same people with the two villages (and their branches) exchanged: builders
+        run with it make another village's objects, for the cross-village cases."""
+        return People(
+            here=self.elsewhere,
+            elsewhere=self.here,
+            villager_here=self.villager_elsewhere,
+            villager_elsewhere=self.villager_here,
+            cadre_here=self.cadre_elsewhere,
+            cadre_elsewhere=self.cadre_here,
+            operator=self.operator,
+            officer_serving=self.officer_other,
+            officer_other=self.officer_serving,
+        )
 
 
 @pytest.fixture
@@ -75,6 +97,27 @@ def people(db):
         officer_serving=officer(serving, username="officer_serving"),
         officer_other=officer(other, username="officer_other"),
     )
+
+
+@pytest.fixture
+def all_people(people):
+    """``people`` and every other role with rights (the permission matrix). Apart, because
+    they count: a vote's electorate, a ranking's households."""
+    from tests.loans.factories import officer, serving_branch
+
+    here = people.here
+    people.secretary_here = member(here, Role.SECRETARY, username="secretary_here")
+    people.accountant_here = member(here, Role.ACCOUNTANT, username="accountant_here")
+    people.finance_here = member(here, Role.FINANCE_GROUP, username="finance_here")
+    people.resident_here = member(
+        here,
+        household=Household.objects.get(residents__user=people.villager_here),
+        username="resident_here",
+    )
+    people.manager_serving = officer(
+        serving_branch(people), BranchRole.Role.MANAGER, username="manager_serving"
+    )
+    return people
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ URL of the project has at least one case.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-ROLES = (
+BASE_ROLES = (
     "anonymous",
-    "villager_here",
+    "villager_here",  # a villager of the village, head of their household
     "villager_elsewhere",
     "cadre_here",
     "cadre_elsewhere",
@@ -19,6 +19,22 @@ ROLES = (
     "officer_serving",  # bank loan officer of a branch serving the village
     "officer_other",  # bank loan officer of a branch that does not
 )
+# Every other role that holds rights. Unless a case names it, a role gets what the role it is
+# "like" gets: the secretary has a cadre's flags, a resident who is not the head a villager's,
+# and so on. Where their rights differ (the accountant's finance pages, the finance group's
+# check, the head's own loan actions, the manager's pages) the cases say so by name.
+LIKE = {
+    "secretary_here": "cadre_here",  # party branch secretary
+    "accountant_here": "cadre_here",  # the village accountant ("publicity.finance")
+    "finance_here": "villager_here",  # finance group member ("publicity.check_finance")
+    "resident_here": "villager_here",  # a villager of the village who is not a household head
+    "manager_serving": "officer_serving",  # manager of the serving branch
+}
+ROLES = BASE_ROLES + tuple(LIKE)
+
+
+def status_for(statuses: dict[str, int], role: str) -> int:
+    return statuses[role] if role in statuses else statuses[LIKE[role]]
 
 
 BANK_ROLES = ("officer_serving", "officer_other")
@@ -30,7 +46,7 @@ def expect(**overrides) -> dict[str, int]:
     Bank officers are not villagers: on a page closed to anonymous visitors they get 404
     unless a case says otherwise (bank pages do, in tests/loans/matrix.py).
     """
-    statuses = dict.fromkeys(ROLES, 200)
+    statuses = dict.fromkeys(BASE_ROLES, 200)
     if overrides.get("anonymous", 200) != 200:
         statuses.update(dict.fromkeys(BANK_ROLES, 404))
     statuses.update(overrides)
@@ -68,6 +84,8 @@ class Case:
     expect: dict[str, int]
     method: str = "get"
     data: dict = field(default_factory=dict)
+    # Also ask with the ids of another village's object (tests/test_permission_matrix.py).
+    foreign: bool = True
 
     def __str__(self):
         return f"{self.method.upper()} {self.name}"

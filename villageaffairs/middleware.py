@@ -1,14 +1,36 @@
-"""Tenancy (request.village) and language (cookie, default zh-hans) middleware."""
+"""Request id, tenancy (request.village) and language (cookie, default zh-hans) middleware."""
 
 from django.conf import settings
 from django.http import Http404
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from villageaffairs.logging import clean_request_id, reset_request_id, set_request_id
 from villageaffairs.permissions import village_perms, village_roles
 from villageaffairs.selectors import village_by_slug
 
 _LANGUAGES = {code for code, _ in settings.LANGUAGES}
+
+
+class RequestIdMiddleware:
+    """One id per request: the proxy's ``X-Request-ID`` if it is safe, else a new one.
+
+    Log lines carry it (villageaffairs.logging.RequestIdFilter), the response and the 500 page
+    show it, so a villager's "it went wrong" can be found in the logs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = clean_request_id(request.headers.get("X-Request-ID"))
+        token = set_request_id(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_request_id(token)
+        response.headers["X-Request-ID"] = request.request_id
+        return response
 
 
 class LanguageMiddleware:

@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from villageaffairs.env import env_bool, env_float, env_int, env_json, env_list, env_str
+from villageaffairs.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
 WECHAT_LOGIN_ENABLED = env_bool("WECHAT_LOGIN_ENABLED", False)
 
 MIDDLEWARE = [
+    "villageaffairs.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages are compressed (static files come compressed from WhiteNoise, above). BREACH:
@@ -297,11 +299,14 @@ ADMINS = [("Operator", a) for a in env_list("ADMIN_EMAILS")]
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# One format for Django, gunicorn (deploy/gunicorn.conf.py) and Celery (villageaffairs/celery.py):
+# ISO 8601 time in Asia/Shanghai with its offset, the request id, phone numbers masked.
+LOGGING = logging_config(env_str("LOG_LEVEL", "INFO"), env_str("CELERY_LOG_LEVEL", "INFO"))
+
+# Error reports to Sentry when SENTRY_DSN is set; no personal data, phone numbers scrubbed.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+if SENTRY_DSN:
+    from villageaffairs.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from tests.core.admin_forms import form_data
 from tests.factories import HouseholdFactory, ResidentFactory
 from villageaffairs.models import AuditEntry, Household
 
@@ -107,3 +108,111 @@ def test_residents_admin_scoped(client, people):
     client.force_login(people.cadre_here)
     body = client.get(reverse("admin:villageaffairs_resident_changelist")).content.decode()
     assert "外村人" not in body
+
+
+# Complete forms, as a browser posts them (inline formsets' management data included), read
+# from the rendered admin page: without the scoping these posts would succeed.
+
+
+def _page_data(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return form_data(response.content.decode())
+
+
+def _change_url(obj):
+    meta = obj._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+
+
+@pytest.fixture
+def furnished(people, households):
+    """Both households with a resident each (so the change forms carry an inline row)."""
+    mine, theirs = households
+    ResidentFactory(household=mine, village=people.here, name="本村人")
+    ResidentFactory(household=theirs, village=people.elsewhere, name="外村人")
+    return mine, theirs
+
+
+def test_a_complete_change_form_of_ones_own_household_is_saved(client, people, furnished):
+    """The control: the same kind of post the next test makes does change an own object."""
+    mine, _theirs = furnished
+    client.force_login(people.cadre_here)
+    data = _page_data(client, _change_url(mine))
+    data["house_number"] = "H-009"
+    response = client.post(_change_url(mine), data)
+    assert response.status_code == 302, response.content.decode()[:1000]
+    mine.refresh_from_db()
+    assert mine.house_number == "H-009"
+
+
+def test_a_complete_change_form_of_another_villages_household_changes_nothing(
+    client, people, furnished
+):
+    _mine, theirs = furnished
+    client.force_login(people.operator)
+    data = _page_data(client, _change_url(theirs))
+    assert data["residents-TOTAL_FORMS"] == "1" and data["residents-0-name"] == "外村人"
+    data.update({"house_number": "X-1", "residents-0-name": "改名"})
+    for village in (people.elsewhere, people.here):
+        client.force_login(people.cadre_here)
+        response = client.post(_change_url(theirs), {**data, "village": village.pk})
+        # The admin answers an object outside the cadre's queryset as if it did not exist.
+        assert response.status_code in (302, 404)
+        if response.status_code == 302:
+            assert response["Location"] == reverse("admin:index")
+        theirs.refresh_from_db()
+        assert theirs.house_number == "E-001" and theirs.village == people.elsewhere
+        assert theirs.residents.get().name == "外村人"
+    assert not AuditEntry.objects.filter(object_id=str(theirs.pk)).exists()
+
+
+def test_a_cadre_cannot_move_an_own_household_to_another_village(client, people, furnished):
+    mine, _theirs = furnished
+    client.force_login(people.cadre_here)
+    data = _page_data(client, _change_url(mine))
+    response = client.post(_change_url(mine), {**data, "village": people.elsewhere.pk})
+    assert response.status_code == 200  # the form again, with the error
+    assert "village" in response.context["adminform"].form.errors
+    mine.refresh_from_db()
+    assert mine.village == people.here
+
+
+def test_an_inline_row_cannot_take_another_villages_resident(client, people, furnished):
+    mine, theirs = furnished
+    stranger = theirs.residents.get()
+    client.force_login(people.operator)  # the page with its inline rows
+    data = _page_data(client, _change_url(mine))
+    data.update({"residents-0-id": stranger.pk, "residents-0-name": "偷来的"})
+    client.force_login(people.cadre_here)
+    client.post(_change_url(mine), data)
+    stranger.refresh_from_db()
+    assert stranger.name == "外村人" and stranger.household == theirs
+
+
+def test_a_complete_add_form_cannot_pick_another_village(client, people):
+    add_url = reverse("admin:villageaffairs_household_add")
+    client.force_login(people.cadre_here)
+    data = _page_data(client, add_url)
+    response = client.post(add_url, {**data, "village": people.elsewhere.pk, "house_number": "S"})
+    assert response.status_code == 200
+    assert "village" in response.context["adminform"].form.errors
+    assert not Household.objects.filter(house_number="S").exists()
+    # The control: the same form for the own village is saved.
+    response = client.post(add_url, {**data, "village": people.here.pk, "house_number": "S"})
+    assert response.status_code == 302
+    assert Household.objects.get(house_number="S").village == people.here
+
+
+def test_a_resident_cannot_be_added_to_another_villages_household(client, people, households):
+    mine, theirs = households
+    add_url = reverse("admin:villageaffairs_resident_add")
+    client.force_login(people.cadre_here)
+    data = _page_data(client, add_url)
+    response = client.post(add_url, {**data, "household": theirs.pk, "name": "潜入者"})
+    assert response.status_code == 200
+    assert "household" in response.context["adminform"].form.errors
+    assert not theirs.residents.exists()
+    response = client.post(add_url, {**data, "household": mine.pk, "name": "新人"})
+    assert response.status_code == 302
+    assert mine.residents.get(name="新人").village == people.here

@@ -27,7 +27,10 @@ def test_compose_has_the_services_with_health_checks():
     assert set(services) == {"postgres", "redis", "web", "worker", "beat", "proxy"}
     for name in ("postgres", "redis", "web", "worker", "proxy"):
         assert services[name]["healthcheck"]["test"], name
-    assert "gunicorn villageaffairs.wsgi:application" in services["web"]["command"]
+    assert (
+        "gunicorn --config deploy/gunicorn.conf.py villageaffairs.wsgi:application"
+        in services["web"]["command"]
+    )
     assert "migrate" in services["web"]["command"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "villageaffairs", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "villageaffairs", "beat"]

@@ -20,10 +20,12 @@ BANK = expect(
 BANK_STAFF = BANK | {"officer_other": 200}
 # Branch managers only: the matrix's officers are not managers (tests/loans/test_views.py
 # shows a manager gets in).
-MANAGERS = BANK | {"officer_serving": 404}
-NOBODY = BANK | {"officer_serving": 404}
-# The household head's own actions.
-HEAD = MEMBERS | {"operator": 404}
+MANAGERS = BANK | {"officer_serving": 404, "manager_serving": 200}
+NOBODY = BANK | {"officer_serving": 404, "manager_serving": 404}
+# The household head's own actions (villager_here heads the household; resident_here lives in
+# it but is not its head; other households of the village, such as the finance group member's,
+# do not see it).
+HEAD = MEMBERS | {"operator": 404, "resident_here": 404}
 
 
 def _bank(p, name, **kwargs):
@@ -52,6 +54,8 @@ CASES = [
     Case("loans:lookup", lambda p: _bank(p, "lookup") + "?q=0&purpose=enquiry", BANK),
     # POST only: the serving officer asking with GET gets 405, everyone else what BANK says.
     Case("loans:scan", lambda p: _bank(p, "scan"), BANK | {"officer_serving": 405}),
+    # Posted for real without a photo: the serving branch's staff get the form back (400).
+    Case("loans:scan", lambda p: _bank(p, "scan"), BANK | {"officer_serving": 400}, method="post"),
     Case(
         "loans:profile",
         lambda p: _bank(p, "profile", code=_consenting_household(p).code) + "?purpose=visit",
@@ -64,6 +68,7 @@ CASES = [
             _bank(p, "profile", code=HouseholdFactory(village=p.elsewhere).code) + "?purpose=visit"
         ),
         NOBODY,
+        foreign=False,  # it is the cross-village case
     ),
     Case(
         "loans:application_new",
@@ -99,12 +104,14 @@ CASES = [
     Case(
         "loans_village:application",
         lambda p: reverse("loans_village:application", args=[p.here.slug, _own_application(p).pk]),
-        HEAD | {"cadre_here": 404},
+        # The household's members read it; other households (a cadre's, the finance group
+        # member's) do not.
+        HEAD | {"cadre_here": 404, "finance_here": 404, "resident_here": 200},
     ),
     Case(
         "loans_village:withdraw",
         lambda p: reverse("loans_village:withdraw", args=[p.here.slug, _own_application(p).pk]),
-        HEAD | {"cadre_here": 404, "villager_here": 302},
+        HEAD | {"cadre_here": 404, "finance_here": 404, "villager_here": 302},
         method="post",
     ),
 ]

@@ -3,7 +3,8 @@ from django.urls import reverse
 from points import services
 from tests.factories import HouseholdFactory
 from tests.matrix import CADRES, CADRES_POST, MEMBERS, MEMBERS_POST, PUBLIC, Case, expect
-from tests.points.factories import RuleFactory, evidence_photo
+from tests.points.factories import ItemFactory, RuleFactory, evidence_photo
+from villageaffairs.models import Household
 
 # POST-only pages: their POSTs are tested in tests/points/test_views.py.
 # Pages about the viewer's own household: the operator has every flag but no household.
@@ -17,6 +18,42 @@ EVIDENCE = dict.fromkeys(PUBLIC, 404) | {"villager_here": 200, "cadre_here": 200
 
 def _photo_url(name):
     return lambda p: reverse(name, args=[p.here.slug, evidence_photo(p.villager_here).pk])
+
+
+# A real POST (with the CSRF token) that is allowed redirects back to its page.
+CADRES_DONE = CADRES | {"cadre_here": 302, "operator": 302}
+# Actions on the viewer's own household: anyone of the village with a household; not the
+# operator (no household), not outsiders.
+OWN_DONE = MEMBERS | {"villager_here": 302, "cadre_here": 302, "operator": 404}
+# The claim is villager_here's household's: its other resident may withdraw it, other
+# households of the village (a cadre's, a finance group member's) do not see it.
+HOUSEHOLD_DONE = OWN_DONE | {"cadre_here": 404, "finance_here": 404}
+
+
+def _own(p):
+    return Household.objects.get(village=p.here, residents__user=p.villager_here)
+
+
+def _claim(p):
+    return services.claim_submit(
+        actor=p.villager_here, household=_own(p), rule=RuleFactory(village=p.here)
+    )
+
+
+def _objection(p):
+    entry = services.award_direct(actor=None, household=_own(p), points=5, reason="巡逻")
+    return services.objection_raise(actor=p.villager_here, entry=entry, text="分数不对")
+
+
+def _reservation(p):
+    household = _own(p)
+    services.award_direct(actor=None, household=household, points=50, reason="巡逻")
+    item = ItemFactory(village=p.here, cost=10)
+    return services.redemption_create(actor=p.villager_here, household=household, item=item)
+
+
+def _post(name, build):
+    return lambda p: reverse(name, args=[p.here.slug, build(p).pk])
 
 
 def _url(name, *args):
@@ -54,15 +91,57 @@ CASES = [
     Case("points:posting", _url("points:posting"), PUBLIC),
     Case("points:objection_new", _entry_url, MEMBERS),
     Case("points:claims", _url("points:claims"), OWN_HOUSEHOLD),
-    Case("points:claim_withdraw", _url("points:claim_withdraw", 1), MEMBERS_POST),
+    Case("points:claim_withdraw", _url("points:claim_withdraw", 1), MEMBERS_POST, foreign=False),
     Case("points:review", _url("points:review"), CADRES),
-    Case("points:review_decide", _url("points:review_decide", 1), CADRES_POST),
-    Case("points:objection_resolve", _url("points:objection_resolve", 1), CADRES_POST),
+    Case("points:review_decide", _url("points:review_decide", 1), CADRES_POST, foreign=False),
+    Case(
+        "points:objection_resolve", _url("points:objection_resolve", 1), CADRES_POST, foreign=False
+    ),
     Case("points:award", _url("points:award"), CADRES),
     Case("points:shop", _url("points:shop"), PUBLIC),
-    Case("points:shop_reserve", _url("points:shop_reserve", 1), MEMBERS_POST),
+    Case("points:shop_reserve", _url("points:shop_reserve", 1), MEMBERS_POST, foreign=False),
     Case("points:counter", _url("points:counter"), CADRES),
-    Case("points:counter_reservation", _url("points:counter_reservation", 1), CADRES_POST),
+    Case(
+        "points:counter_reservation",
+        _url("points:counter_reservation", 1),
+        CADRES_POST,
+        foreign=False,
+    ),
     Case("points:sign_png", _sign_url, CADRES),
-    Case("household_public", _household_public, PUBLIC),
+    Case("household_public", _household_public, PUBLIC, foreign=False),
+    # The POST-only pages, posted for real with the CSRF token, on real objects.
+    Case(
+        "points:claim_withdraw",
+        _post("points:claim_withdraw", _claim),
+        HOUSEHOLD_DONE,
+        method="post",
+    ),
+    Case(
+        "points:review_decide",
+        _post("points:review_decide", _claim),
+        CADRES_DONE,
+        method="post",
+        data={"decision": "reject", "reason": "照片看不清"},
+    ),
+    Case(
+        "points:objection_resolve",
+        _post("points:objection_resolve", _objection),
+        CADRES_DONE,
+        method="post",
+        data={"upheld": "0", "response": "已核实，分数无误"},
+    ),
+    Case(
+        "points:shop_reserve",
+        _post("points:shop_reserve", lambda p: ItemFactory(village=p.here)),
+        OWN_DONE,
+        method="post",
+        data={"quantity": "1"},
+    ),
+    Case(
+        "points:counter_reservation",
+        _post("points:counter_reservation", _reservation),
+        CADRES_DONE,
+        method="post",
+        data={"action": "cancel"},
+    ),
 ]

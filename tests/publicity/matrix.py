@@ -23,15 +23,28 @@ _OUTSIDERS = {
     "officer_other": 404,
 }
 # The accountant's pages ("publicity.finance"); the matrix's cadre is not the accountant.
-FINANCE = expect(anonymous=302, villager_here=404, cadre_here=404, operator=200, **_OUTSIDERS)
-FINANCE_POST = dict(FINANCE, operator=405)
-# The finance group's check ("publicity.check_finance"): POST only.
-CHECK_POST = dict(FINANCE, operator=405)
-OPERATORS = dict(FINANCE)
+FINANCE = expect(
+    anonymous=302,
+    villager_here=404,
+    cadre_here=404,
+    operator=200,
+    accountant_here=200,
+    **_OUTSIDERS,
+)
+FINANCE_POST = dict(FINANCE, operator=405, accountant_here=405)
+# The finance group's check ("publicity.check_finance"): POST only, not the accountant's.
+CHECK_POST = dict(FINANCE, operator=405, accountant_here=404, finance_here=405)
+# Platform pages: operators only, not the village's accountant.
+OPERATORS = dict(FINANCE, accountant_here=404)
 ALL_404 = dict.fromkeys(PUBLIC, 404)
 # Files of drafts and unpublished months: insiders only, 404 for everyone else, anonymous too
 # (a file has no sign-in page to send them to).
 INSIDER_FILE = dict(ALL_404, cadre_here=200, operator=200)
+# Real POSTs (with the CSRF token): whoever may act is sent back to the page.
+CADRES_DONE = CADRES | {"cadre_here": 302, "operator": 302}
+MEMBERS_DONE = MEMBERS_POST | {"villager_here": 302, "cadre_here": 302, "operator": 302}
+FINANCE_DONE = dict(FINANCE, operator=302, accountant_here=302)
+CHECK_DONE = dict(FINANCE, operator=302, accountant_here=404, finance_here=302)
 
 MONTH = date(2026, 1, 1)
 
@@ -84,6 +97,15 @@ def _question(p):
     )
 
 
+def _post(name, build, expect, **kwargs):
+    return Case(f"publicity:{name}", build, expect, method="post", **kwargs)
+
+
+def _open_month(p):
+    _open_entry(p)
+    return "2026-01"
+
+
 CASES = [
     Case("publicity:index", lambda p: _u("index", p), PUBLIC),
     Case("publicity:item", lambda p: _u("item", p, published_item(p.here).pk), PUBLIC),
@@ -93,11 +115,17 @@ CASES = [
         "publicity:item_publish",
         lambda p: _u("item_publish", p, published_item(p.here).pk),
         CADRES_POST,
+        foreign=False,
     ),
     Case(
-        "publicity:item_ask", lambda p: _u("item_ask", p, published_item(p.here).pk), MEMBERS_POST
+        "publicity:item_ask",
+        lambda p: _u("item_ask", p, published_item(p.here).pk),
+        MEMBERS_POST,
+        foreign=False,
     ),
-    Case("publicity:answer", lambda p: _u("answer", p, _question(p).pk), CADRES_POST),
+    Case(
+        "publicity:answer", lambda p: _u("answer", p, _question(p).pk), CADRES_POST, foreign=False
+    ),
     Case("publicity:month", lambda p: _u("month", p, _published_month(p)), PUBLIC),
     # A month that does not exist: a clear 404 page for everyone.
     Case("publicity:month", lambda p: _u("month", p, "2026-13"), ALL_404),
@@ -109,7 +137,10 @@ CASES = [
     Case("publicity:entry_new", lambda p: _u("entry_new", p), FINANCE),
     Case("publicity:entry_edit", lambda p: _u("entry_edit", p, _open_entry(p).pk), FINANCE),
     Case(
-        "publicity:entry_delete", lambda p: _u("entry_delete", p, _open_entry(p).pk), FINANCE_POST
+        "publicity:entry_delete",
+        lambda p: _u("entry_delete", p, _open_entry(p).pk),
+        FINANCE_POST,
+        foreign=False,
     ),
     Case("publicity:entry_import", lambda p: _u("entry_import", p), FINANCE),
     Case("publicity:import_preview", lambda p: _u("import_preview", p, _batch(p).pk), FINANCE),
@@ -142,4 +173,31 @@ CASES = [
     ),
     Case("publicity:receipt_thumb", lambda p: _u("receipt_thumb", p, _receipt(p, True)), PUBLIC),
     Case("publicity_operator:overdue", lambda p: reverse("publicity_operator:overdue"), OPERATORS),
+    # The POST-only pages, posted for real with the CSRF token.
+    _post(
+        "item_publish",
+        lambda p: _u("item_publish", p, DisclosureFactory(village=p.here).pk),
+        CADRES_DONE,
+    ),
+    _post(
+        "item_ask",
+        lambda p: _u("item_ask", p, published_item(p.here).pk),
+        MEMBERS_DONE,
+        data={"text": "这笔钱怎么花的？"},
+    ),
+    _post(
+        "answer",
+        lambda p: _u("answer", p, _question(p).pk),
+        CADRES_DONE,
+        data={"answer": "用于修路。"},
+    ),
+    _post("month_check", lambda p: _u("month_check", p, _open_month(p)), CHECK_DONE),
+    _post("month_publish", lambda p: _u("month_publish", p, _open_month(p)), CADRES_DONE),
+    _post(
+        "month_ask",
+        lambda p: _u("month_ask", p, _published_month(p)),
+        MEMBERS_DONE,
+        data={"text": "一月的收入是什么？"},
+    ),
+    _post("entry_delete", lambda p: _u("entry_delete", p, _open_entry(p).pk), FINANCE_DONE),
 ]

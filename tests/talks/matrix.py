@@ -79,6 +79,26 @@ def _with_task(name):
     return build
 
 
+# A real POST of a cadre's action: the cadres of the village, through to the topic.
+CADRES_DONE = CADRES | {"cadre_here": 302, "operator": 302}
+# A member's action that the service refuses with a message (not theirs to do) also lands
+# back on the topic: 302 as well; only outsiders get 404.
+
+
+def _post(name, build, **kwargs):
+    return Case(f"talks:{name}", build, kwargs.pop("expect", MEMBERS_DONE), method="post", **kwargs)
+
+
+def _handled(p):
+    return _url("rate", p, topic=_topic(p, status=Topic.Status.HANDLED))
+
+
+def _ballot_url(p):
+    topic = _topic(p)
+    vote = VoteFactory(topic=topic, created_by=p.cadre_here)
+    return _url("ballot", p, vote.pk, topic=topic)
+
+
 def _inbox(p):
     Notification.objects.create(user=p.villager_here, village=p.here, kind="reply", text="回复了")
     return reverse("talks:inbox", args=[p.here.slug])
@@ -99,8 +119,8 @@ CASES = [
     Case("talks:new", lambda p: reverse("talks:new", args=[p.here.slug]), MEMBERS),
     Case("talks:detail", lambda p: _url("detail", p), PUBLIC),
     Case("talks:timeline", lambda p: _url("timeline", p), PUBLIC),
-    Case("talks:reply", lambda p: _url("reply", p), CADRES_POST),
-    Case("talks:comment", lambda p: _url("comment", p), MEMBERS_POST),
+    Case("talks:reply", lambda p: _url("reply", p), CADRES_POST, foreign=False),
+    Case("talks:comment", lambda p: _url("comment", p), MEMBERS_POST, foreign=False),
     Case(
         "talks:comment",
         lambda p: _url("comment", p),
@@ -108,13 +128,13 @@ CASES = [
         method="post",
         data={"text": "我也同意"},
     ),
-    Case("talks:support", lambda p: _url("support", p), MEMBERS_POST),
+    Case("talks:support", lambda p: _url("support", p), MEMBERS_POST, foreign=False),
     Case("talks:support", lambda p: _url("support", p), MEMBERS_DONE, method="post"),
-    Case("talks:hide", _with_comment("hide"), CADRES_POST),
-    Case("talks:report", _with_comment("report"), MEMBERS_POST),
+    Case("talks:hide", _with_comment("hide"), CADRES_POST, foreign=False),
+    Case("talks:report", _with_comment("report"), MEMBERS_POST, foreign=False),
     Case("talks:vote_new", lambda p: _url("vote_new", p), CADRES),
-    Case("talks:ballot", _with_vote("ballot"), MEMBERS_POST),
-    Case("talks:vote_close", _with_vote("vote_close"), CADRES_POST),
+    Case("talks:ballot", _with_vote("ballot"), MEMBERS_POST, foreign=False),
+    Case("talks:vote_close", _with_vote("vote_close"), CADRES_POST, foreign=False),
     Case("talks:ballots", _with_vote("ballots"), MEMBERS),
     Case("talks:roll", _with_vote("roll"), MEMBERS),
     Case("talks:roll_correct", _with_vote("roll_correct"), CADRES_POST),
@@ -122,12 +142,29 @@ CASES = [
     Case("talks:receipts", _secret_vote("receipts", closed=True), PUBLIC),
     Case("talks:recount", _secret_vote("recount", closed=True), RECOUNT_POST),
     Case("talks:task_new", lambda p: _url("task_new", p), CADRES),
-    Case("talks:progress", _with_task("progress"), CADRES_POST),
-    Case("talks:task_done", _with_task("task_done"), CADRES_POST),
-    Case("talks:manage", lambda p: _url("manage", p), CADRES_POST),
-    Case("talks:withdraw", lambda p: _url("withdraw", p), MEMBERS_POST),
-    Case("talks:rate", lambda p: _url("rate", p), MEMBERS_POST),
+    Case("talks:progress", _with_task("progress"), CADRES_POST, foreign=False),
+    Case("talks:task_done", _with_task("task_done"), CADRES_POST, foreign=False),
+    Case("talks:manage", lambda p: _url("manage", p), CADRES_POST, foreign=False),
+    Case("talks:withdraw", lambda p: _url("withdraw", p), MEMBERS_POST, foreign=False),
+    Case("talks:rate", lambda p: _url("rate", p), MEMBERS_POST, foreign=False),
     Case("talks:inbox", _inbox, MEMBERS),
     Case("talks:reports", lambda p: reverse("talks:reports", args=[p.here.slug]), CADRES),
-    Case("talks:keep", _keep, CADRES_POST),
+    Case("talks:keep", _keep, CADRES_POST, foreign=False),
+    # The POST-only pages, posted for real with the CSRF token.
+    _post("reply", lambda p: _url("reply", p), expect=CADRES_DONE, data={"text": "已安排"}),
+    _post("hide", _with_comment("hide"), expect=CADRES_DONE, data={"reason": "人身攻击"}),
+    _post("report", _with_comment("report"), data={"reason": "广告"}),
+    _post("ballot", _ballot_url, data={"choice": "0"}),
+    _post("vote_close", _with_vote("vote_close"), expect=CADRES_DONE),
+    _post("progress", _with_task("progress"), expect=CADRES_DONE, data={"text": "已开工"}),
+    _post("task_done", _with_task("task_done"), expect=CADRES_DONE),
+    _post(
+        "manage",
+        lambda p: _url("manage", p),
+        expect=CADRES_DONE,
+        data={"action": "decline", "reason": "与第一件重复"},
+    ),
+    _post("withdraw", lambda p: _url("withdraw", p)),
+    _post("rate", _handled, data={"stars": "5", "comment": "好"}),
+    _post("keep", _keep, expect=CADRES_DONE | {"cadre_here": 302}),
 ]
