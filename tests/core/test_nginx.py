@@ -138,3 +138,18 @@ def test_private_uploads_only_through_django(running_nginx):
     assert response.getheader("X-Content-Type-Options") == "nosniff"
     response, body = _get(running_nginx, "/media/talks/a.jpg")
     assert response.status == 200 and body == b"public"
+
+
+def test_nginx_access_log_leaves_out_query_strings_and_referrers():
+    """A bank officer searches by name or phone (?q=…): that must not land in a log file."""
+    import re
+    from pathlib import Path
+
+    conf = (Path(__file__).parents[2] / "deploy" / "nginx.conf").read_text()
+    formats = re.findall(r"log_format\s+(\w+)\s+((?:'[^']*'\s*)+);", conf)
+    assert formats, "nginx.conf defines its own access log format"
+    name, body = formats[0]
+    assert re.search(rf"access_log\s+\S+\s+{name};", conf)
+    for leaky in ("$request ", '$request"', "$request_uri", "$args", "$query_string", "referer"):
+        assert leaky not in body
+    assert "$uri" in body
