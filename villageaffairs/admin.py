@@ -271,9 +271,11 @@ class ResidentAdmin(VillageScopedAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
+        # A new resident's village is its household's (the form offers only the cadre's own
+        # households); set it first, so the check below sees the village it will belong to.
+        obj.village_id = obj.household.village_id
         if not self._may(request, obj):
             raise PermissionDenied
-        obj.village_id = obj.household.village_id
         if not change:
             return super().save_model(request, obj, form, change)
         # Through the service: a new number ends the old account link.

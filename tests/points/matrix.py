@@ -14,6 +14,8 @@ OWN_HOUSEHOLD = expect(anonymous=302, villager_elsewhere=404, cadre_elsewhere=40
 # Claim evidence: the household it belongs to (villager_here's) and the village's cadres; 404
 # for everyone else, anonymous too.
 EVIDENCE = dict.fromkeys(PUBLIC, 404) | {"villager_here": 200, "cadre_here": 200, "operator": 200}
+# The finance group member lives in another household of the village.
+EVIDENCE["finance_here"] = 404
 
 
 def _photo_url(name):

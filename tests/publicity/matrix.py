@@ -39,7 +39,8 @@ OPERATORS = dict(FINANCE, accountant_here=404)
 ALL_404 = dict.fromkeys(PUBLIC, 404)
 # Files of drafts and unpublished months: insiders only, 404 for everyone else, anonymous too
 # (a file has no sign-in page to send them to).
-INSIDER_FILE = dict(ALL_404, cadre_here=200, operator=200)
+# The finance group checks a month before it is published, so it is an insider too.
+INSIDER_FILE = dict(ALL_404, cadre_here=200, operator=200, finance_here=200)
 # Real POSTs (with the CSRF token): whoever may act is sent back to the page.
 CADRES_DONE = CADRES | {"cadre_here": 302, "operator": 302}
 MEMBERS_DONE = MEMBERS_POST | {"villager_here": 302, "cadre_here": 302, "operator": 302}

@@ -137,10 +137,10 @@ CASES = [
     Case("talks:vote_close", _with_vote("vote_close"), CADRES_POST, foreign=False),
     Case("talks:ballots", _with_vote("ballots"), MEMBERS),
     Case("talks:roll", _with_vote("roll"), MEMBERS),
-    Case("talks:roll_correct", _with_vote("roll_correct"), CADRES_POST),
+    Case("talks:roll_correct", _with_vote("roll_correct"), CADRES_POST, foreign=False),
     Case("talks:receipts", _secret_vote("receipts"), PUBLIC),
     Case("talks:receipts", _secret_vote("receipts", closed=True), PUBLIC),
-    Case("talks:recount", _secret_vote("recount", closed=True), RECOUNT_POST),
+    Case("talks:recount", _secret_vote("recount", closed=True), RECOUNT_POST, foreign=False),
     Case("talks:task_new", lambda p: _url("task_new", p), CADRES),
     Case("talks:progress", _with_task("progress"), CADRES_POST, foreign=False),
     Case("talks:task_done", _with_task("task_done"), CADRES_POST, foreign=False),
@@ -158,6 +158,13 @@ CASES = [
     _post("vote_close", _with_vote("vote_close"), expect=CADRES_DONE),
     _post("progress", _with_task("progress"), expect=CADRES_DONE, data={"text": "已开工"}),
     _post("task_done", _with_task("task_done"), expect=CADRES_DONE),
+    # An empty correction: the cadres get the roll page back with the form's errors.
+    _post(
+        "roll_correct",
+        _with_vote("roll_correct"),
+        expect=CADRES | {"cadre_here": 400, "operator": 400},
+    ),
+    _post("recount", _secret_vote("recount", closed=True), expect=RECOUNT_POST | {"operator": 200}),
     _post(
         "manage",
         lambda p: _url("manage", p),
