@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 
-from tests.points.factories import evidence_photo, jpeg_upload
+from tests.points.factories import ItemFactory, evidence_photo, jpeg_upload
 
 PROJECT_APPS = ("villageaffairs", "points", "talks", "loans", "publicity")
 
@@ -74,6 +74,11 @@ def test_old_uploads_get_random_names_and_private_ones_move_under_private(people
         image=old_file(f"talks/{village}/2026/11/ditch.jpg"),
         thumbnail=old_file(f"talks/{village}/2026/11/ditch-small.jpg"),
     )
+    item = ItemFactory(village=people.here)
+    type(item).objects.filter(pk=item.pk).update(
+        photo=old_file(f"points/shop/{village}/apple.jpg"),
+        thumbnail=old_file(f"points/shop/{village}/apple_thumb.jpg"),
+    )
     kept = f"publicity/{village}/{'ab' * 16}a.pdf"
     attachment = Attachment.objects.create(
         village=people.here,
@@ -92,6 +97,11 @@ def test_old_uploads_get_random_names_and_private_ones_move_under_private(people
     evidence.refresh_from_db()
     talk.refresh_from_db()
     attachment.refresh_from_db()
+    item.refresh_from_db()
+    assert re.fullmatch(rf"points/shop/{village}/{RANDOM}", item.photo.name)
+    assert re.fullmatch(rf"points/shop/{village}/{RANDOM}", item.thumbnail.name)
+    assert not default_storage.exists(f"points/shop/{village}/apple.jpg")
+    assert default_storage.open(item.photo.name).read() == jpeg
     assert re.fullmatch(rf"private/points/{village}/2026/11/{RANDOM}", evidence.image.name)
     assert re.fullmatch(rf"private/points/{village}/2026/11/{RANDOM}", evidence.thumbnail.name)
     assert re.fullmatch(rf"talks/{village}/2026/11/{RANDOM}", talk.image.name)

@@ -406,3 +406,65 @@ def test_the_wechat_link_shows_only_when_wechat_sign_in_is_on(db, settings):
     settings.WECHAT_LOGIN_ENABLED = True
     page = Client().get(reverse("account_login") + "?next=/v/youyi/").content.decode()
     assert "/accounts/weixin/login/?next=/v/youyi/" in page
+
+
+def test_sign_in_codes_never_go_through_the_outbox_nor_out_late(villager):
+    """A code is sent while the villager waits, or not at all: a failed send is not kept for
+    the sweep (it would arrive after it expired), and no code is ever written to the outbox."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from villageaffairs import outbox
+    from villageaffairs.models import Outbox
+    from villageaffairs.sms import SmsError
+
+    LogBackend.outbox.clear()
+    down = mock.patch.object(LogBackend, "send", side_effect=SmsError(SmsError.UNAVAILABLE))
+    with down:
+        response = Client().post(reverse("account_request_login_code"), {"phone": "13800000011"})
+    assert response.status_code == 302  # back to the form, with the provider's message
+    assert not Outbox.objects.exists()
+    assert outbox.sweep(now=timezone.now() + timedelta(hours=1)) == 0
+    assert LogBackend.outbox == []
+
+    other = ResidentFactory(
+        household=villager.household, village=villager.village, phone="+8613800000012"
+    )
+    Client().post(reverse("account_request_login_code"), {"phone": "13800000012"})
+    assert _last_code(other.phone)  # sent at once, synchronously
+    assert not Outbox.objects.exists()
+    assert "code" not in str(list(Outbox.objects.values_list("args", flat=True)))
+
+
+def test_a_code_is_good_once_for_its_own_number_and_not_after_it_expires(villager, settings):
+    ResidentFactory(
+        household=villager.household,
+        village=villager.village,
+        phone="+8613800000012",
+        phone_owner=True,
+    )
+    LogBackend.outbox.clear()
+    # A code sent to another number does not sign this one in.
+    mine, theirs = Client(), Client()
+    mine.post(reverse("account_request_login_code"), {"phone": "13800000011"})
+    theirs.post(reverse("account_request_login_code"), {"phone": "13800000012"})
+    mine.post(reverse("account_confirm_login_code"), {"code": _last_code("+8613800000012")})
+    if _last_code("+8613800000012") != _last_code("+8613800000011"):
+        assert "_auth_user_id" not in mine.session
+    # Used once, a code cannot be used again in another session.
+    code = _last_code("+8613800000011")
+    mine.post(reverse("account_confirm_login_code"), {"code": code})
+    assert "_auth_user_id" in mine.session
+    again = Client()
+    response = again.post(reverse("account_confirm_login_code"), {"code": code})
+    assert "_auth_user_id" not in again.session
+    assert response.status_code == 302  # no code pending here: back to the number form
+    # An expired code is refused even when right.
+    settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 0
+    late = Client()
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "request_login_code": None}
+    late.post(reverse("account_request_login_code"), {"phone": "13800000012"})
+    late.post(reverse("account_confirm_login_code"), {"code": _last_code("+8613800000012")})
+    assert "_auth_user_id" not in late.session
