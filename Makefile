@@ -30,8 +30,8 @@ install: $(STAMP)
 run: install
 	$(BIN)/python -m villageaffairs.i18n_compile
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
-	DEBUG=true CELERY_LOG_LEVEL=WARNING $(BIN)/python manage.py seed_demo
-	DEBUG=true CELERY_LOG_LEVEL=WARNING $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=true LOG_LEVEL_CELERY=WARNING $(BIN)/python manage.py seed_demo
+	DEBUG=true LOG_LEVEL_CELERY=WARNING $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The tests (SQLite, eager tasks). With DATABASE_URL/REDIS_URL set and PYTEST_ARGS=--integration
 # the same command runs them on PostgreSQL with Redis and a real Celery worker.

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from talks import forms, selectors, services
 from talks.models import Comment, Notification, Task, Topic, Vote
 from talks.services import TalksError
-from villageaffairs.parsing import int_param, page_param
+from villageaffairs.parsing import int_param, page_param, text_param
 from villageaffairs.tenancy import village_view
 
 
@@ -298,8 +298,8 @@ def roll(request, village_slug, pk, vote_pk):
     here while the vote is open."""
     topic = _topic(request, pk)
     vote = _vote(request, topic, vote_pk)
-    q = request.GET.get("q", "").strip()
-    page = selectors.roll(vote, page=request.GET.get("page"), q=q)
+    q = text_param(request.GET, "q")
+    page = selectors.roll(vote, page=page_param(request.GET), q=q)
     form = forms.RollForm(village=request.village)
     return render(
         request,

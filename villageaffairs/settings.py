@@ -301,7 +301,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 # One format for Django, gunicorn (deploy/gunicorn.conf.py) and Celery (villageaffairs/celery.py):
 # ISO 8601 time in Asia/Shanghai with its offset, the request id, phone numbers masked.
-LOGGING = logging_config(env_str("LOG_LEVEL", "INFO"), env_str("CELERY_LOG_LEVEL", "INFO"))
+# LOG_LEVEL_CELERY, not CELERY_LOG_LEVEL: Celery writes that one into the environment itself
+# (a number, or empty), and processes started from a worker would inherit it.
+LOGGING = logging_config(env_str("LOG_LEVEL", "INFO"), env_str("LOG_LEVEL_CELERY", "INFO"))
 
 # Error reports to Sentry when SENTRY_DSN is set; no personal data, phone numbers scrubbed.
 SENTRY_DSN = env_str("SENTRY_DSN", "")

@@ -33,7 +33,7 @@ def test_months_before_a_huge_window_returns_at_once():
 def test_a_stored_huge_deduction_window_does_not_break_the_credit_pages(client, bank):
     # The database refuses the value now; a row from before (or SQL by hand) is only clamped.
     with transaction.atomic(), pytest.raises(IntegrityError):
-        RatePolicy.objects.filter(pk=bank.policy.pk).update(deduction_months=65535)
+        RatePolicy.objects.filter(pk=bank.policy.pk).update(deduction_months=32000)
     policy_ = RatePolicy.objects.get(pk=bank.policy.pk)
     policy_.deduction_months = 65535
     assert selectors.recent_deduction(bank.household, policy_) is False

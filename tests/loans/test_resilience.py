@@ -41,4 +41,6 @@ def test_a_bank_decision_during_an_outage_is_texted_once_later(
     on_private_redis.start()
     outbox.sweep(now=faults.later())
     outbox.sweep(now=faults.later() + timedelta(hours=2))
-    assert [phone for phone, _ in LogBackend.outbox] == ["+8613800000012"]
+    assert [(sent.phone, sent.template) for sent in LogBackend.outbox] == [
+        ("+8613800000012", "loan_decision")
+    ]
