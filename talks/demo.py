@@ -14,13 +14,29 @@ from django.utils import timezone
 from PIL import Image
 
 from talks import services
-from talks.models import Ballot, Event, Participation, Rating, Reply, RollEntry, Topic, Vote
+from talks.models import (
+    Ballot,
+    Entrustment,
+    Event,
+    Participation,
+    Rating,
+    Receipt,
+    Reply,
+    RollEntry,
+    SecretBallot,
+    Topic,
+    Vote,
+)
 from villageaffairs.images import clean_image
 from villageaffairs.models import Resident, Role, RoleAssignment
 
 BANQUET_TITLE = "建议婚前不再办酒席"
 DITCH_TITLE = "三组水渠塌了一段"
 BANQUET_FOR, BANQUET_AGAINST = 209, 1
+SQUARE_TITLE = "新健身广场建在哪里？"
+SQUARE_SITES = ["村委会旁边的空地", "三组晒坝", "小学东侧的荒地"]
+SQUARE_CAST = 150  # ballots already in when the demo starts (none by Xie Qifu or his daughter)
+DAUGHTER = "谢小梅"  # Xie Qifu's daughter, working in Chengdu: she entrusted her vote to him
 
 
 def accounts_for(village, residents) -> list:
@@ -224,11 +240,99 @@ def _ditch(ctx) -> Topic:
     return topic
 
 
+@transaction.atomic
+def _square(ctx) -> Topic:
+    """An open secret vote in Youyi on where to build the new fitness square: three sites,
+    some ballots in, closing in a few days. Xie Qifu has not voted; his daughter, working in
+    Chengdu, has entrusted her vote to him."""
+    import random
+
+    youyi = ctx.villages["youyi"]
+    secretary, xie = ctx.users["shujun"], ctx.users["xieqifu"]
+    home = ctx.households["xieqifu"]
+    daughter = Resident.objects.filter(household=home, name=DAUGHTER).first()
+    if daughter is None:
+        daughter = Resident.objects.create(
+            village=youyi, household=home, name=DAUGHTER, year_of_birth=1998, registered=True
+        )
+    accounts_for(youyi, [daughter])
+    daughter.refresh_from_db()
+    t0 = timezone.now() - timedelta(days=6)
+    topic = services.topic_raise(
+        actor=ctx.users["wenpeili"],
+        village=youyi,
+        title=SQUARE_TITLE,
+        category=Topic.Category.WELFARE,
+        text="镇上给了一笔钱建健身广场，晚上跳舞、老人锻炼都用得上。建在哪里，请大家一起定。",
+    )
+    services.reply_post(
+        actor=secretary,
+        topic=topic,
+        text="村两委看了三处地方，各有长短。请全体村民无记名投票，得票最多的地方就建在那里。",
+    )
+    vote = services.vote_open(
+        actor=secretary,
+        topic=topic,
+        question="新健身广场建在哪里？",
+        options=SQUARE_SITES,
+        closes_at=timezone.now() + timedelta(days=3),
+        electorate=Vote.Electorate.RESIDENTS,
+        quorum=Vote.Quorum.HALF,
+        threshold=Vote.Threshold.MAJORITY,
+        secret=True,
+    )
+    opens = timezone.now() - timedelta(days=2)
+    Vote.objects.filter(pk=vote.pk).update(opens_at=opens, created_at=opens)
+    RollEntry.objects.filter(vote=vote).update(added_at=opens)
+    services.entrust(
+        actor=daughter.user,
+        vote=vote,
+        proxy_resident_id=Resident.objects.get(user=xie).pk,
+        relation=Entrustment.Relation.PARENT,
+    )
+    # Ballots already cast, written as casting writes them: who voted, the anonymous
+    # choices and the receipts, three tables with nothing in common.
+    rng = random.Random(20261129)  # noqa: S311 - demo data
+    voters = list(
+        RollEntry.objects.filter(vote=vote)
+        .exclude(household=home)
+        .order_by("resident__household__house_number", "pk")[:SQUARE_CAST]
+    )
+    Participation.objects.bulk_create(
+        [
+            Participation(
+                village=youyi,
+                vote=vote,
+                entry=e,
+                voted_on=(opens + timedelta(hours=rng.randint(1, 40))).date(),
+            )
+            for e in voters
+        ]
+    )
+    SecretBallot.objects.bulk_create(
+        [
+            SecretBallot(village=youyi, vote=vote, choice=rng.choices((0, 1, 2), (5, 3, 2))[0])
+            for _ in voters
+        ]
+    )
+    codes = set()
+    while len(codes) < len(voters):
+        codes.add(services._receipt_code())
+    Receipt.objects.bulk_create([Receipt(village=youyi, vote=vote, code=c) for c in codes])
+    Topic.objects.filter(pk=topic.pk).update(created_at=t0, first_reply_at=t0 + timedelta(hours=5))
+    Reply.objects.filter(topic=topic).update(created_at=t0 + timedelta(hours=5))
+    K = Event.Kind
+    _retime(topic, {K.RAISED: t0, K.REPLIED: t0 + timedelta(hours=5), K.VOTE_OPENED: opens})
+    return topic
+
+
 def seed(ctx) -> None:
     if not Topic.objects.filter(village=ctx.villages["xiqian"], title=BANQUET_TITLE).exists():
         _banquet(ctx)
     if not Topic.objects.filter(village=ctx.villages["youyi"], title=DITCH_TITLE).exists():
         _ditch(ctx)
+    if not Topic.objects.filter(village=ctx.villages["youyi"], title=SQUARE_TITLE).exists():
+        _square(ctx)
     vote = Vote.objects.filter(topic__title=BANQUET_TITLE).first()
     ctx.say(
         f"Talks: Xiqian banquet vote {vote.counts if vote else '-'} "

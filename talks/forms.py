@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from talks.models import COMMENT_MAX, REASON_MAX, TEXT_MAX, TITLE_MAX, Topic, Vote
+from talks.models import COMMENT_MAX, REASON_MAX, TEXT_MAX, TITLE_MAX, Entrustment, Topic, Vote
 from villageaffairs import bounds
 from villageaffairs.bounds import validate_year
 from villageaffairs.images import PhotosField
@@ -221,3 +221,148 @@ class ManageForm(forms.Form):
     into = forms.IntegerField(
         label=_("Duplicate of matter number"), required=False, min_value=1, max_value=bounds.ID
     )
+
+
+def _digits(text: str) -> str:
+    """House numbers as typed: full-width digits and spaces allowed, "17" is "017"."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text or "").strip().lstrip("0")
+
+
+class NameHouseWidget(forms.MultiWidget):
+    def __init__(self):
+        super().__init__(
+            widgets=[
+                forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("Name")}),
+                forms.TextInput(
+                    attrs={"inputmode": "numeric", "size": 5, "placeholder": _("House no.")}
+                ),
+            ]
+        )
+
+    def decompress(self, value):
+        return list(value) if value else [None, None]
+
+
+class RollPersonField(forms.MultiValueField):
+    """A person on a vote's roll, given by name and, where two share a name, house number.
+    Cleans to (name, house number); the form finds the roll entry."""
+
+    def __init__(self, **kwargs):
+        fields = (forms.CharField(max_length=60), forms.CharField(max_length=10, required=False))
+        widget = NameHouseWidget()
+        super().__init__(fields=fields, widget=widget, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list):
+        if not data_list:
+            return None
+        return (data_list[0] or "").strip(), _digits(data_list[1] if len(data_list) > 1 else "")
+
+
+def _one(rows, form, field, *, none, many):
+    """The one row named, or an error on the field (nobody, or several of that name)."""
+    if not rows:
+        form.add_error(field, none)
+    elif len(rows) > 1:
+        form.add_error(field, many)
+    else:
+        return rows[0]
+    return None
+
+
+class _RollPeopleForm(forms.Form):
+    """Finds the roll entries named in the RollPersonFields listed in ``person_fields``, and
+    puts their resident ids in ``cleaned_data["<field>_id"]``."""
+
+    person_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, vote=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.vote = vote
+
+    def clean(self):
+        from talks.models import RollEntry
+
+        cd = super().clean()
+        for field in self.person_fields:
+            if not cd.get(field):
+                continue
+            name, house = cd[field]
+            rows = RollEntry.objects.filter(
+                vote=self.vote, name=name, removed_at__isnull=True
+            ).select_related("household")
+            found = _one(
+                [e for e in rows if not house or _digits(e.household.house_number) == house],
+                self,
+                field,
+                none=_("Nobody of that name is on the roll."),
+                many=_("Several people of that name are on the roll: add the house number."),
+            )
+            if found is not None:
+                cd[f"{field}_id"] = found.resident_id
+        return cd
+
+
+class EntrustForm(_RollPeopleForm):
+    """Entrust one's vote to a close relative on the roll; a cadre recording a signed paper
+    also names the person who entrusts and adds a photo of the paper."""
+
+    person = RollPersonField(label=_("Who entrusts the vote"))
+    proxy = RollPersonField(label=_("Proxy (a close relative on the roll)"))
+    relation = forms.ChoiceField(
+        label=_("The proxy is the voter's"),
+        choices=[("", _("Please choose"))] + list(Entrustment.Relation.choices),
+    )
+    paper = PhotosField(label=_("Photo of the signed entrustment"), max_photos=1)
+    person_fields = ("person", "proxy")
+
+    def __init__(self, *args, on_paper=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on_paper = on_paper
+        if on_paper:
+            self.fields["paper"].required = True
+        else:
+            del self.fields["person"]
+            del self.fields["paper"]
+
+
+class OfficeForm(_RollPeopleForm):
+    """Voting at the office: the cadre confirms who the person is, and names the helper the
+    person chose, if any (any resident of the village; the service checks who may help)."""
+
+    person = RollPersonField(label=_("Voter"))
+    identity = forms.BooleanField(
+        label=_("I have checked this person's identity card or household register.")
+    )
+    helper = RollPersonField(label=_("Helper chosen by the voter (optional)"), required=False)
+    person_fields = ("person",)
+
+    def clean(self):
+        from villageaffairs.models import Resident
+
+        cd = super().clean()
+        if cd.get("helper") and cd["helper"][0]:
+            name, house = cd["helper"]
+            rows = Resident.objects.filter(
+                village_id=self.vote.village_id, name=name
+            ).select_related("household")
+            found = _one(
+                [r for r in rows if not house or _digits(r.household.house_number) == house],
+                self,
+                "helper",
+                none=_("Nobody of that name lives in the village."),
+                many=_("Several people of that name live here: add the house number."),
+            )
+            if found is not None:
+                cd["helper_id"] = found.pk
+        return cd
+
+
+class BoothForm(forms.Form):
+    """The ballot the voter fills in privately on the office's device. ``token`` is signed by
+    the server when the cadre confirmed the voter (which vote, who, which helper), so the
+    ballot can only be that person's, and only for a few minutes."""
+
+    token = forms.CharField(max_length=400, widget=forms.HiddenInput)
+    choice = forms.IntegerField(min_value=0, max_value=bounds.ID)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from villageaffairs import bounds
+from villageaffairs.media import private_photo_path
 from villageaffairs.models import CleanPhoto, village_key
 
 TITLE_MAX = 120
@@ -329,7 +330,7 @@ class AbuseReport(models.Model):
 
 class Vote(models.Model):
     class Electorate(models.TextChoices):
-        RESIDENTS = "residents", _("every adult resident with an account")
+        RESIDENTS = "residents", _("every adult resident on the register")
         HOUSEHOLDS = "households", _("one vote per household")
 
     class Quorum(models.TextChoices):
@@ -489,6 +490,74 @@ class RollEntry(models.Model):
         return self.name
 
 
+class Entrustment(models.Model):
+    """Written entrustment (委托投票) for one vote: a person on the roll entrusts a close
+    relative (近亲属) on the same roll to cast their ballot. Made in the app by the person, or
+    recorded by a cadre with a photo of the signed paper. A proxy carries at most
+    ``MAX_PER_PROXY``; it can be withdrawn until the proxy has voted (``withdrawn_at``; the row
+    stays). Published to members as names, never with a choice."""
+
+    MAX_PER_PROXY = 3
+
+    class Relation(models.TextChoices):
+        # What the proxy is to the person who entrusts (Civil Code art. 1045: 近亲属).
+        SPOUSE = "spouse", _("spouse")
+        PARENT = "parent", _("father or mother")
+        CHILD = "child", _("son or daughter")
+        SIBLING = "sibling", _("brother or sister")
+        GRANDPARENT = "grandparent", _("grandparent")
+        GRANDCHILD = "grandchild", _("grandchild")
+
+    village = village_key()
+    vote = models.ForeignKey(
+        Vote, verbose_name=_("vote"), on_delete=models.CASCADE, related_name="entrustments"
+    )
+    entry = models.ForeignKey(
+        RollEntry,
+        verbose_name=_("entrusted by"),
+        on_delete=models.CASCADE,
+        related_name="entrustments",
+    )
+    proxy = models.ForeignKey(
+        RollEntry, verbose_name=_("proxy"), on_delete=models.CASCADE, related_name="carries"
+    )
+    relation = models.CharField(_("relation"), max_length=12, choices=Relation.choices)
+    # Set when a cadre recorded a signed paper; None when the person entrusted in the app.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    paper = models.ImageField(_("signed paper"), upload_to=private_photo_path, blank=True)
+    made_at = models.DateTimeField(_("made"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("entrustment")
+        verbose_name_plural = _("entrustments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="entrustment_one_active",
+            ),
+            models.CheckConstraint(
+                condition=~Q(entry=models.F("proxy")), name="entrustment_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["village", "vote"], name="entrustment_village_vote")]
+
+    def __str__(self):
+        return f"{self.entry} → {self.proxy}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+
 class Participation(models.Model):
     """That a person on the roll voted, never what they chose. One per roll entry, enforced by
     the unique ``entry``, written in the same transaction as the (anonymous) ballot. Only the
@@ -501,10 +570,28 @@ class Participation(models.Model):
     entry = models.OneToOneField(
         RollEntry, verbose_name=_("roll entry"), on_delete=models.CASCADE, related_name="voted"
     )
-    # Assisted entry: the cadre who entered it for the voter, if any.
+    # Who cast it when the person did not: the proxy's entrustment, or, at the office, the
+    # cadre who confirmed the person's identity and the helper the person chose (if any).
+    # Never the choice.
+    entrustment = models.OneToOneField(
+        Entrustment,
+        verbose_name=_("entrustment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="used",
+    )
     cast_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("cast by"),
+        verbose_name=_("identity confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    helper = models.ForeignKey(
+        "villageaffairs.Resident",
+        verbose_name=_("helper"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -572,9 +659,21 @@ class Ballot(models.Model):
     vote = models.ForeignKey(
         Vote, verbose_name=_("vote"), on_delete=models.CASCADE, related_name="ballots"
     )
+    # The voter's account; None for a person on the roll without one (entrusted, or at the
+    # office). ``entry`` names them either way (older ballots predate the roll).
     voter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("voter"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    entry = models.ForeignKey(
+        RollEntry,
+        verbose_name=_("roll entry"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
@@ -788,6 +887,7 @@ class Notification(models.Model):
         VOTE_OPENED = "vote_opened", _("vote opened")
         VOTE_CLOSED = "vote_closed", _("vote result")
         VOTE_NOTICE = "vote_notice", _("notice of a vote")
+        ENTRUSTED = "entrusted", _("ballot entrusted to you")
         TASK_ASSIGNED = "task_assigned", _("task assigned")
         STATUS = "status", _("status changed")
         HIDDEN = "hidden", _("comment hidden")

@@ -5,7 +5,7 @@ for the whole page at once)."""
 from statistics import median
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from talks.models import (
     AbuseReport,
     Ballot,
     Comment,
+    Entrustment,
     Event,
     Notification,
     Participation,
@@ -99,8 +100,13 @@ def _vote_rows(topic: Topic, viewer, now):
         .order_by()
         .values_list("vote_id", "n")
     )
-    mine, voted = {}, set()
+    mine, voted, on_roll = {}, set(), set()
     if getattr(viewer, "is_authenticated", False):
+        on_roll = set(
+            RollEntry.objects.filter(
+                vote_id__in=ids, resident__user=viewer, removed_at__isnull=True
+            ).values_list("vote_id", flat=True)
+        )
         mine = dict(
             Ballot.objects.filter(vote_id__in=ids, voter=viewer).values_list("vote_id", "choice")
         )
@@ -109,8 +115,20 @@ def _vote_rows(topic: Topic, viewer, now):
                 "vote_id", flat=True
             )
         )
+    # Entrustments are published to members as names (the template checks membership); the
+    # viewer sees the one they made, and the ballots entrusted to them still to cast.
+    entrusted = {}
+    for found in (
+        Entrustment.objects.filter(vote_id__in=ids, withdrawn_at__isnull=True)
+        .select_related("entry__resident", "proxy__resident")
+        .annotate(cast=Exists(Participation.objects.filter(entry_id=OuterRef("entry_id"))))
+        .order_by("entry__name", "pk")
+    ):
+        entrusted.setdefault(found.vote_id, []).append(found)
+    viewer_id = viewer.pk if getattr(viewer, "is_authenticated", False) else None
     rows = []
     for vote in votes:
+        given = entrusted.get(vote.pk, [])
         if vote.closed_at is not None:
             counts = vote.counts
             ballots = vote.ballots_cast
@@ -140,6 +158,17 @@ def _vote_rows(topic: Topic, viewer, now):
                 "voted": vote.pk in voted or vote.pk in mine,
                 "my_choice": mine.get(vote.pk),
                 "my_option": vote.options[mine[vote.pk]] if vote.pk in mine else None,
+                "on_roll": vote.pk in on_roll,
+                "entrustments": given,
+                "my_entrustment": next(
+                    (e for e in given if viewer_id and e.entry.resident.user_id == viewer_id),
+                    None,
+                ),
+                "to_cast": [
+                    e
+                    for e in given
+                    if viewer_id and e.proxy.resident.user_id == viewer_id and not e.cast
+                ],
             }
         )
     return rows
@@ -244,7 +273,7 @@ def open_ballots(vote: Vote, *, page=None):
     """Who chose what in an open ballot, by option (the caller checks that it is open)."""
     rows = (
         Ballot.objects.filter(vote=vote, village_id=vote.village_id)
-        .select_related("vote", "voter", "household", "cast_by")
+        .select_related("vote", "voter", "entry", "household", "cast_by")
         .order_by("choice", "created_at", "pk")
     )
     return Paginator(rows, BALLOTS_PER_PAGE).get_page(page)

@@ -29,6 +29,7 @@ from talks.models import (
     AbuseReport,
     Ballot,
     Comment,
+    Entrustment,
     Event,
     Notification,
     Participation,
@@ -662,23 +663,15 @@ def vote_open(
 def roll_entry_of(vote: Vote, user) -> RollEntry:
     """The roll entry of ``user`` in ``vote``, or TalksError if not on the roll."""
     entry = (
-        RollEntry.objects.filter(
-            vote=vote, village_id=vote.village_id, resident__user=user, removed_at__isnull=True
-        ).first()
+        RollEntry.objects.select_related("resident")
+        .filter(vote=vote, village_id=vote.village_id, resident__user=user, removed_at__isnull=True)
+        .first()
         if getattr(user, "is_authenticated", False)
         else None
     )
     if entry is None:
         raise TalksError(_("You are not on the roll of this vote."), code="not_eligible")
     return entry
-
-
-def voter_of(vote: Vote, user, now=None) -> tuple[str, RollEntry]:
-    """The ballot key of ``user`` in ``vote`` (from the roll), or TalksError."""
-    entry = roll_entry_of(vote, user)
-    if vote.electorate == Vote.Electorate.HOUSEHOLDS:
-        return f"h{entry.household_id}", entry
-    return f"u{user.pk}", entry
 
 
 def _receipt_code() -> str:
@@ -699,56 +692,75 @@ class Cast:
     receipt: str = ""
 
 
-@transaction.atomic
-def ballot_cast(*, actor, vote: Vote, choice: int, acted_for=None) -> Cast:
-    """Cast one ballot. Refused off the roll, twice, before the opening or after the close
-    (the vote row is locked, so a closer counting at the same time waits). One participation
-    per roll entry (a unique constraint) in the same transaction as the ballot; a secret
-    ballot holds only the choice, and its receipt is a separate row with a random code."""
-    voter = acted_for or actor
-    if acted_for is not None:
-        _require(actor, vote.village, "talks.handle")
-    now = timezone.now()
-    vote = Vote.objects.select_for_update().get(pk=vote.pk)
+def _locked_open_vote(vote: Vote, now) -> Vote:
+    """The vote row, locked (casting, entrusting and withdrawing on one vote take turns, and a
+    closer counting at the same time waits); refused once it has closed."""
+    vote = Vote.objects.select_for_update().select_related("topic").get(pk=vote.pk)
     if vote.closed_at is not None or now >= vote.closes_at:
         raise TalksError(_("This vote is closed."), code="closed")
-    if now < vote.opens_at:
-        raise TalksError(_("This vote has not opened yet."), code="not_open")
+    return vote
+
+
+def _valid_choice(vote: Vote, choice) -> int:
     try:
         choice = int(choice)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         choice = -1
     if not 0 <= choice < len(vote.options):
         raise TalksError({"choice": _("Choose one of the options.")}, code="invalid")
-    key, entry = voter_of(vote, voter, now)
+    return choice
+
+
+def _active_entrustment(entry: RollEntry) -> Entrustment | None:
+    return (
+        Entrustment.objects.filter(entry=entry, withdrawn_at__isnull=True)
+        .select_related("proxy")
+        .first()
+    )
+
+
+def _write_ballot(
+    *, vote: Vote, entry: RollEntry, choice: int, now, cast_by=None, **participation
+) -> Cast:
+    """One participation (unique per roll entry) and, in the same transaction, the ballot: an
+    anonymous one and a separate receipt for a secret vote, a named one for an open vote."""
     ballot, code = None, ""
+    resident = entry.resident
     try:
         with transaction.atomic():
             Participation.objects.create(
                 village_id=vote.village_id,
                 vote=vote,
                 entry=entry,
-                cast_by=actor if acted_for is not None else None,
+                cast_by=cast_by,
                 voted_on=timezone.localtime(now).date(),
+                **participation,
             )
             if vote.secret:
                 SecretBallot.objects.create(village_id=vote.village_id, vote=vote, choice=choice)
             else:
+                if vote.electorate == Vote.Electorate.HOUSEHOLDS:
+                    key = f"h{entry.household_id}"
+                elif resident.user_id is not None:
+                    key = f"u{resident.user_id}"
+                else:
+                    key = f"r{resident.pk}"
                 ballot = Ballot.objects.create(
                     village_id=vote.village_id,
                     vote=vote,
-                    voter=voter,
+                    voter_id=resident.user_id,
+                    entry=entry,
                     household_id=entry.household_id,
-                    cast_by=actor if acted_for is not None else None,
+                    cast_by=cast_by,
                     voter_key=key,
                     choice=choice,
                     created_at=now,
                 )
     except IntegrityError:
         if vote.electorate == Vote.Electorate.HOUSEHOLDS:
-            message = _("Your household has already voted.")
+            message = _("This household has already voted.")
         else:
-            message = _("You have already voted.")
+            message = _("%(name)s has already voted.") % {"name": entry.name}
         raise TalksError(message, code="duplicate") from None
     if vote.secret:
         for _attempt in range(10):  # a clash is one in 10**12; try again rather than fail
@@ -761,17 +773,265 @@ def ballot_cast(*, actor, vote: Vote, choice: int, acted_for=None) -> Cast:
                 continue
         else:  # pragma: no cover - would need ten clashes in a row
             raise TalksError(_("Please try again."), code="receipt")
-    if acted_for is not None:
-        # The audit says who entered a ballot for whom, never the ballot or its receipt.
-        audit.record(
-            actor=actor,
-            action="ballot.proxy",
-            obj=vote,
-            village=vote.village,
-            acted_for=acted_for,
-            changes={"entry": entry.pk},
-        )
     return Cast(ballot=ballot, receipt=code)
+
+
+@transaction.atomic
+def ballot_cast(*, actor, vote: Vote, choice: int, entrustment: int | None = None) -> Cast:
+    """Cast one ballot: one's own, or, with ``entrustment``, one entrusted to ``actor`` (each
+    entrusted ballot is cast separately and gets its own receipt). Refused off the roll, twice,
+    through a withdrawn entrustment, by someone who has entrusted their own vote, before the
+    opening or after the close."""
+    now = timezone.now()
+    vote = _locked_open_vote(vote, now)
+    if now < vote.opens_at:
+        raise TalksError(_("This vote has not opened yet."), code="not_open")
+    choice = _valid_choice(vote, choice)
+    if entrustment is None:
+        entry = roll_entry_of(vote, actor)
+        given = _active_entrustment(entry)
+        if given is not None:
+            raise TalksError(
+                _(
+                    "You have entrusted your vote to %(name)s. Withdraw the entrustment to vote "
+                    "yourself."
+                )
+                % {"name": given.proxy.name},
+                code="entrusted",
+            )
+        return _write_ballot(vote=vote, entry=entry, choice=choice, now=now)
+    found = (
+        Entrustment.objects.select_related("entry__resident", "proxy__resident")
+        .filter(vote=vote, pk=entrustment if isinstance(entrustment, int) else entrustment.pk)
+        .first()
+    )
+    if found is None or found.proxy.resident.user_id != getattr(actor, "pk", None):
+        raise TalksError(_("Nobody entrusted you with this ballot."), code="not_proxy")
+    if found.withdrawn_at is not None:
+        raise TalksError(_("This entrustment was withdrawn."), code="withdrawn")
+    if found.entry.removed_at is not None or found.proxy.removed_at is not None:
+        raise TalksError(_("This person is not on the roll."), code="not_eligible")
+    cast = _write_ballot(
+        vote=vote, entry=found.entry, choice=choice, now=now, entrustment=found, cast_by=actor
+    )
+    audit.record(
+        actor=actor,
+        action="ballot.entrusted",
+        obj=vote,
+        village=vote.village,
+        changes={"entry": found.entry_id, "entrustment": found.pk},
+    )
+    return cast
+
+
+def _roll_person(vote: Vote, resident_id, *, field: str) -> RollEntry:
+    entry = (
+        RollEntry.objects.select_related("resident")
+        .filter(vote=vote, resident_id=resident_id, removed_at__isnull=True)
+        .first()
+    )
+    if entry is None:
+        raise TalksError({field: _("This person is not on the roll.")}, code="not_eligible")
+    return entry
+
+
+@transaction.atomic
+def entrust(
+    *,
+    actor,
+    vote: Vote,
+    proxy_resident_id: int,
+    relation: str,
+    resident_id: int | None = None,
+    paper=None,
+) -> Entrustment:
+    """Entrust one's vote to a close relative on the roll (``resident_id`` None), or record a
+    signed paper entrustment as a cadre (``resident_id`` of the person, ``paper`` a cleaned
+    photo of the paper). A proxy carries at most three; nobody entrusts themselves, twice, after
+    voting, or to someone who has entrusted their own vote."""
+    now = timezone.now()
+    vote = _locked_open_vote(vote, now)
+    if resident_id is None:
+        entry = roll_entry_of(vote, actor)
+        recorded_by = None
+    else:
+        _require(actor, vote.village, "talks.handle")
+        entry = _roll_person(vote, resident_id, field="person")
+        if paper is None:
+            raise TalksError(
+                {"paper": _("Add a photo of the signed entrustment.")}, code="no_paper"
+            )
+        recorded_by = actor
+    if relation not in Entrustment.Relation.values:
+        raise TalksError(
+            {"relation": _("Say how the proxy is related to the voter.")}, code="invalid"
+        )
+    proxy = _roll_person(vote, proxy_resident_id, field="proxy")
+    if proxy.pk == entry.pk:
+        raise TalksError({"proxy": _("A vote cannot be entrusted to oneself.")}, code="self")
+    if Participation.objects.filter(entry=entry).exists():
+        raise TalksError(_("%(name)s has already voted.") % {"name": entry.name}, code="voted")
+    given = _active_entrustment(entry)
+    if given is not None:
+        raise TalksError(
+            _("%(name)s has already entrusted the vote to %(proxy)s.")
+            % {"name": entry.name, "proxy": given.proxy.name},
+            code="duplicate",
+        )
+    if Entrustment.objects.filter(proxy=entry, withdrawn_at__isnull=True).exists():
+        raise TalksError(
+            _("%(name)s carries entrusted ballots and cannot entrust their own vote.")
+            % {"name": entry.name},
+            code="chain",
+        )
+    if _active_entrustment(proxy) is not None:
+        raise TalksError(
+            {
+                "proxy": _("%(name)s has entrusted their own vote and cannot be a proxy.")
+                % {"name": proxy.name}
+            },
+            code="chain",
+        )
+    carried = Entrustment.objects.filter(proxy=proxy, withdrawn_at__isnull=True).count()
+    if carried >= Entrustment.MAX_PER_PROXY:
+        raise TalksError(
+            {
+                "proxy": _("%(name)s already carries %(n)d entrustments, the most allowed.")
+                % {"name": proxy.name, "n": Entrustment.MAX_PER_PROXY}
+            },
+            code="too_many",
+        )
+    found = Entrustment.objects.create(
+        village_id=vote.village_id,
+        vote=vote,
+        entry=entry,
+        proxy=proxy,
+        relation=relation,
+        recorded_by=recorded_by,
+        made_at=now,
+    )
+    if paper is not None:
+        found.paper.save(paper.image.name, paper.image, save=True)
+    audit.record(
+        actor=actor,
+        action="vote.entrust",
+        obj=vote,
+        village=vote.village,
+        changes={"entry": entry.pk, "proxy": proxy.pk, "relation": relation},
+    )
+    if proxy.resident.user_id:
+        notify(
+            users=[proxy.resident.user_id],
+            village_id=vote.village_id,
+            kind=Notification.Kind.ENTRUSTED,
+            text=gettext("%(name)s entrusted you with their ballot: %(question)s")
+            % {"name": entry.name, "question": vote.question},
+            url=_topic_url(vote.topic),
+        )
+    return found
+
+
+@transaction.atomic
+def entrustment_withdraw(*, actor, entrustment: Entrustment) -> Entrustment:
+    """Withdraw an entrustment (the person who made it, or a cadre), until the proxy votes."""
+    now = timezone.now()
+    vote = _locked_open_vote(entrustment.vote, now)
+    found = (
+        Entrustment.objects.select_for_update()
+        .select_related("entry__resident")
+        .get(pk=entrustment.pk)
+    )
+    own = found.entry.resident.user_id is not None and found.entry.resident.user_id == getattr(
+        actor, "pk", None
+    )
+    if not own:
+        _require(actor, vote.village, "talks.handle")
+    if found.withdrawn_at is not None:
+        raise TalksError(_("This entrustment was withdrawn."), code="withdrawn")
+    if Participation.objects.filter(entry=found.entry).exists():
+        raise TalksError(
+            _("The ballot has been cast; the entrustment can no longer be withdrawn."),
+            code="voted",
+        )
+    found.withdrawn_at = now
+    found.save(update_fields=["withdrawn_at"])
+    audit.record(
+        actor=actor,
+        action="vote.entrust_withdraw",
+        obj=vote,
+        village=vote.village,
+        changes={"entrustment": found.pk, "entry": found.entry_id},
+    )
+    return found
+
+
+def assisted_check(*, actor, vote: Vote, resident_id, helper_id=None, now=None):
+    """Who votes at the office, and who helps: the person is on the roll, has not voted and
+    has not entrusted the vote; the helper (optional) is a resident of the village chosen by
+    the person, neither the person, nor the cadre at the desk, nor a party to the matter (the
+    one who raised it). Returns (entry, helper)."""
+    _require(actor, vote.village, "talks.handle")
+    now = now or timezone.now()
+    if vote.closed_at is not None or now >= vote.closes_at:
+        raise TalksError(_("This vote is closed."), code="closed")
+    if now < vote.opens_at:
+        raise TalksError(_("This vote has not opened yet."), code="not_open")
+    entry = _roll_person(vote, resident_id, field="person")
+    if Participation.objects.filter(entry=entry).exists():
+        raise TalksError({"person": _("%(name)s has already voted.") % {"name": entry.name}})
+    given = _active_entrustment(entry)
+    if given is not None:
+        raise TalksError(
+            {
+                "person": _(
+                    "%(name)s has entrusted the vote to %(proxy)s: withdraw the entrustment first."
+                )
+                % {"name": entry.name, "proxy": given.proxy.name}
+            },
+            code="entrusted",
+        )
+    helper = None
+    if helper_id:
+        helper = Resident.objects.filter(village_id=vote.village_id, pk=helper_id).first()
+        if helper is None:
+            raise TalksError({"helper": _("Choose a resident of this village.")}, code="invalid")
+        if helper.pk == entry.resident_id:
+            raise TalksError({"helper": _("The helper is someone else.")}, code="invalid")
+        if helper.user_id is not None and helper.user_id == getattr(actor, "pk", None):
+            raise TalksError(
+                {"helper": _("The cadre who checks identity cannot be the helper.")},
+                code="invalid",
+            )
+        topic = vote.topic
+        if helper.user_id is not None and helper.user_id == topic.author_id:
+            raise TalksError(
+                {"helper": _("The helper must not be a party to the matter.")}, code="party"
+            )
+    return entry, helper
+
+
+@transaction.atomic
+def ballot_cast_assisted(*, actor, vote: Vote, resident_id, choice, helper_id=None) -> Cast:
+    """A ballot at the village committee office, on the office's device: the cadre confirmed
+    the person's identity; the person (with the helper they chose, if any) chose in private.
+    The cadre and the helper are recorded, never the choice."""
+    now = timezone.now()
+    vote = _locked_open_vote(vote, now)
+    entry, helper = assisted_check(
+        actor=actor, vote=vote, resident_id=resident_id, helper_id=helper_id, now=now
+    )
+    choice = _valid_choice(vote, choice)
+    cast = _write_ballot(
+        vote=vote, entry=entry, choice=choice, now=now, cast_by=actor, helper=helper
+    )
+    audit.record(
+        actor=actor,
+        action="ballot.assisted",
+        obj=vote,
+        village=vote.village,
+        changes={"entry": entry.pk, "helper": helper.pk if helper else None},
+    )
+    return cast
 
 
 def _roll_change(*, actor, vote: Vote, reason: str) -> tuple[Vote, str]:

@@ -30,6 +30,24 @@ urlpatterns = [
     # Stable: read out at meetings and printed with the result.
     path("talks/<int:pk>/votes/<int:vote_pk>/receipts/", views.receipts, name="receipts"),
     path("talks/<int:pk>/votes/<int:vote_pk>/recount/", views.recount, name="recount"),
+    path("talks/<int:pk>/votes/<int:vote_pk>/entrust/", views.entrust, name="entrust"),
+    path(
+        "talks/<int:pk>/votes/<int:vote_pk>/entrust/paper/",
+        views.entrust_paper,
+        name="entrust_paper",
+    ),
+    path(
+        "talks/<int:pk>/votes/<int:vote_pk>/entrustments/<int:entrustment_pk>/withdraw/",
+        views.entrustment_withdraw,
+        name="entrustment_withdraw",
+    ),
+    path(
+        "talks/<int:pk>/votes/<int:vote_pk>/entrustments/<int:entrustment_pk>/paper/",
+        views.entrustment_paper,
+        name="entrustment_paper",
+    ),
+    path("talks/<int:pk>/votes/<int:vote_pk>/office/", views.office, name="office"),
+    path("talks/<int:pk>/votes/<int:vote_pk>/office/cast/", views.office_cast, name="office_cast"),
     path("talks/<int:pk>/tasks/new/", views.task_new, name="task_new"),
     path("talks/<int:pk>/tasks/<int:task_pk>/progress/", views.progress, name="progress"),
     path("talks/<int:pk>/tasks/<int:task_pk>/done/", views.task_done, name="task_done"),

@@ -2,14 +2,16 @@
 write re-renders the page with what was typed and the error (status 400)."""
 
 from django.contrib import messages
+from django.core import signing
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from talks import forms, selectors, services
-from talks.models import Comment, Notification, Task, Topic, Vote
+from talks.models import Comment, Entrustment, Notification, Task, Topic, Vote
 from talks.services import TalksError
+from villageaffairs import media
 from villageaffairs.parsing import int_param, page_param, text_param
 from villageaffairs.tenancy import village_view
 
@@ -269,9 +271,13 @@ def ballot(request, village_slug, pk, vote_pk):
     not put in the session, a message, the inbox or a log."""
     topic = _topic(request, pk)
     vote = get_object_or_404(Vote, village=request.village, topic=topic, pk=vote_pk)
+    entrustment = int_param(request.POST, "entrustment", lo=1)
     try:
         cast = services.ballot_cast(
-            actor=request.user, vote=vote, choice=request.POST.get("choice")
+            actor=request.user,
+            vote=vote,
+            choice=request.POST.get("choice"),
+            entrustment=entrustment,
         )
     except TalksError as exc:
         for message in exc.messages:
@@ -280,9 +286,13 @@ def ballot(request, village_slug, pk, vote_pk):
     if not cast.receipt:
         messages.success(request, _("Your ballot has been counted."))
         return redirect(topic)
-    response = render(
-        request, "talks/receipt.html", {"topic": topic, "vote": vote, "code": cast.receipt}
-    )
+    return _receipt(request, topic, vote, cast.receipt, entrusted=entrustment is not None)
+
+
+def _receipt(request, topic, vote, code, **context):
+    """The receipt page: the only place a code is ever shown (never stored with a name)."""
+    context.update(topic=topic, vote=vote, code=code)
+    response = render(request, "talks/receipt.html", context)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -370,6 +380,160 @@ def receipts(request, village_slug, pk, vote_pk):
         if "village.member" in request.village_perms:
             context["participants"] = selectors.participants(vote, page=request.GET.get("people"))
     return render(request, "talks/receipts.html", context)
+
+
+@village_view("talks.vote")
+@require_http_methods(["GET", "POST"])
+def entrust(request, village_slug, pk, vote_pk):
+    """A villager on the roll entrusts their vote to a close relative on the roll."""
+    return _entrust(request, pk, vote_pk, on_paper=False)
+
+
+@village_view("talks.handle")
+@require_http_methods(["GET", "POST"])
+def entrust_paper(request, village_slug, pk, vote_pk):
+    """A cadre records a signed paper entrustment, with a photo of the paper."""
+    return _entrust(request, pk, vote_pk, on_paper=True)
+
+
+def _entrust(request, pk, vote_pk, *, on_paper):
+    topic = _topic(request, pk)
+    vote = _vote(request, topic, vote_pk)
+    data = (request.POST, request.FILES) if request.method == "POST" else ()
+    form = forms.EntrustForm(*data, vote=vote, on_paper=on_paper)
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        try:
+            services.entrust(
+                actor=request.user,
+                vote=vote,
+                proxy_resident_id=cd["proxy_id"],
+                relation=cd["relation"],
+                resident_id=cd.get("person_id") if on_paper else None,
+                paper=(cd.get("paper") or [None])[0],
+            )
+        except TalksError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The entrustment is recorded."))
+            return redirect(topic.get_absolute_url() + "#votes")
+    status = 400 if request.method == "POST" else 200
+    context = {
+        "topic": topic,
+        "vote": vote,
+        "form": form,
+        "on_paper": on_paper,
+        "max_per_proxy": Entrustment.MAX_PER_PROXY,
+    }
+    return render(request, "talks/entrust.html", context, status=status)
+
+
+@village_view("village.member")
+@require_POST
+def entrustment_withdraw(request, village_slug, pk, vote_pk, entrustment_pk):
+    """Withdraw an entrustment: the person who made it, or a cadre, until the proxy votes."""
+    topic = _topic(request, pk)
+    vote = _vote(request, topic, vote_pk)
+    found = get_object_or_404(vote.entrustments, pk=entrustment_pk)
+    mine = found.entry.resident.user_id == request.user.pk
+    if not mine and "talks.handle" not in request.village_perms:
+        raise Http404("Not yours.")
+    try:
+        services.entrustment_withdraw(actor=request.user, entrustment=found)
+    except TalksError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The entrustment is withdrawn."))
+    return redirect(topic.get_absolute_url() + "#votes")
+
+
+@village_view("talks.handle")
+@require_GET
+def entrustment_paper(request, village_slug, pk, vote_pk, entrustment_pk):
+    """The photo of a signed paper entrustment, for the village's cadres."""
+    topic = _topic(request, pk)
+    vote = _vote(request, topic, vote_pk)
+    found = get_object_or_404(vote.entrustments, pk=entrustment_pk)
+    return media.serve(found.paper, private=True)
+
+
+BOOTH_SALT = "talks.booth"
+BOOTH_MINUTES = 15
+
+
+@village_view("talks.handle")
+@require_http_methods(["GET", "POST"])
+def office(request, village_slug, pk, vote_pk):
+    """Voting at the village committee office: the cadre confirms the voter's identity (and
+    the helper the voter chose), then hands the device over for the ballot."""
+    topic = _topic(request, pk)
+    vote = _vote(request, topic, vote_pk)
+    form = forms.OfficeForm(request.POST or None, vote=vote)
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        try:
+            entry, helper = services.assisted_check(
+                actor=request.user,
+                vote=vote,
+                resident_id=cd["person_id"],
+                helper_id=cd.get("helper_id"),
+            )
+        except TalksError as exc:
+            _apply_errors(form, exc)
+        else:
+            token = signing.dumps(
+                {"v": vote.pk, "r": entry.resident_id, "h": helper.pk if helper else None},
+                salt=BOOTH_SALT,
+            )
+            context = {
+                "topic": topic,
+                "vote": vote,
+                "entry": entry,
+                "helper": helper,
+                "form": forms.BoothForm(initial={"token": token}),
+            }
+            response = render(request, "talks/booth.html", context)
+            response["Cache-Control"] = "no-store"
+            return response
+    status = 400 if request.method == "POST" else 200
+    context = {"topic": topic, "vote": vote, "form": form}
+    return render(request, "talks/office.html", context, status=status)
+
+
+@village_view("talks.handle")
+@require_POST
+def office_cast(request, village_slug, pk, vote_pk):
+    """The ballot from the office's booth page; the receipt is shown to the voter once."""
+    topic = _topic(request, pk)
+    vote = _vote(request, topic, vote_pk)
+    form = forms.BoothForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise TalksError(_("Choose one of the options."), code="invalid")
+        booth = signing.loads(
+            form.cleaned_data["token"], salt=BOOTH_SALT, max_age=BOOTH_MINUTES * 60
+        )
+        if booth.get("v") != vote.pk:
+            raise signing.BadSignature
+        cast = services.ballot_cast_assisted(
+            actor=request.user,
+            vote=vote,
+            resident_id=booth["r"],
+            helper_id=booth.get("h"),
+            choice=form.cleaned_data["choice"],
+        )
+    except (signing.BadSignature, KeyError, TypeError):
+        messages.error(request, _("This ballot page has expired. Confirm the voter again."))
+        return redirect("talks:office", village_slug=village_slug, pk=pk, vote_pk=vote.pk)
+    except TalksError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("talks:office", village_slug=village_slug, pk=pk, vote_pk=vote.pk)
+    if not cast.receipt:
+        messages.success(request, _("The ballot has been counted."))
+        return redirect("talks:office", village_slug=village_slug, pk=pk, vote_pk=vote.pk)
+    return _receipt(request, topic, vote, cast.receipt, at_office=True)
 
 
 @village_view("talks.recount")

@@ -28,6 +28,7 @@ LIKE = {
     "accountant_here": "cadre_here",  # the village accountant ("publicity.finance")
     "finance_here": "villager_here",  # finance group member ("publicity.check_finance")
     "resident_here": "villager_here",  # a villager of the village who is not a household head
+    "supervisor_here": "villager_here",  # supervisory committee member ("talks.recount")
     "manager_serving": "officer_serving",  # manager of the serving branch
 }
 ROLES = BASE_ROLES + tuple(LIKE)

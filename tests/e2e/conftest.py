@@ -75,3 +75,12 @@ def login(live_server, page):
         )
 
     return _login
+
+
+SCREENS = os.environ.get("SCREENSHOT_DIR") or os.path.join("test-artifacts", "screens")
+
+
+def shot(page, name: str) -> None:
+    """A full-page screenshot at the phone's size, kept by CI as an artifact for review."""
+    os.makedirs(SCREENS, exist_ok=True)
+    page.screenshot(path=os.path.join(SCREENS, f"{name}.png"), full_page=True)

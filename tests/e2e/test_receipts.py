@@ -7,10 +7,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from talks import services
-from talks.models import Topic, Vote
+from talks.models import Entrustment, Topic, Vote
+from tests.e2e.conftest import shot
 from tests.factories import VillageFactory, member
 from tests.talks.factories import topic_in
-from villageaffairs.models import Role
+from villageaffairs.models import Resident, Role
 
 
 def _fits(page):
@@ -52,3 +53,62 @@ def test_a_secret_ballot_receipt_is_found_after_the_close(live_server, page, log
     page.goto(receipts + "?code=ZZZZZZZZ")
     expect(page.locator("#check-result.tk-fail")).to_contain_text("ZZZZZZZZ")
     _fits(page)
+
+
+def test_xie_qifu_votes_for_himself_and_as_his_daughters_proxy(live_server, page, login):
+    """Two ballots, two receipt codes (his own and the one entrusted by his daughter, working in
+    Chengdu), each shown once; after the close both are found on the receipts page."""
+    village = VillageFactory(name="友谊村", slug="youyi")
+    xie = member(village, username="xieqifu", display_name="谢启富")
+    home = Resident.objects.get(user=xie).household
+    daughter = member(village, household=home, username="xiexiaomei", display_name="谢小梅")
+    secretary = member(village, Role.SECRETARY, username="shujun", display_name="舒俊")
+    topic = topic_in(Topic.Status.DISCUSSING, village=village, author=secretary)
+    vote = services.vote_open(
+        actor=secretary,
+        topic=topic,
+        question="新健身广场建在哪里？",
+        options=["村委会旁", "小学后面", "河边"],
+        closes_at=timezone.now() + timedelta(days=3),
+        secret=True,
+        quorum=Vote.Quorum.NONE,
+    )
+    services.entrust(
+        actor=daughter,
+        vote=vote,
+        proxy_resident_id=Resident.objects.get(user=xie).pk,
+        relation=Entrustment.Relation.PARENT,
+    )
+
+    login(xie)
+    detail = f"{live_server.url}/v/youyi/talks/{topic.pk}/"
+    page.goto(detail)
+    expect(page.locator(".tk-proxy legend")).to_contain_text("谢小梅")
+    shot(page, "talks-vote-with-proxy")
+    _fits(page)
+    page.locator(".tk-ballot:not(.tk-proxy) input[name=choice][value='0']").check()
+    page.locator(".tk-ballot:not(.tk-proxy) button").click()
+    own = page.locator("#receipt-code strong").inner_text().replace("-", "")
+    expect(page.locator("main")).not_to_contain_text("村委会旁")
+
+    page.goto(detail)
+    expect(page.locator(".tk-vote")).to_contain_text("您已投票")
+    page.locator(".tk-proxy input[name=choice][value='2']").check()
+    page.locator(".tk-proxy button").click()
+    expect(page.locator("main")).to_contain_text("转交")
+    entrusted = page.locator("#receipt-code strong").inner_text().replace("-", "")
+    expect(page.locator("main")).not_to_contain_text("河边")
+    shot(page, "talks-proxy-receipt")
+    assert len(own) == len(entrusted) == 8 and own != entrusted
+    page.goto(detail)
+    assert page.locator(".tk-ballot").count() == 0
+
+    services.vote_close(actor=secretary, vote=vote)
+    receipts = f"{live_server.url}/v/youyi/talks/{topic.pk}/votes/{vote.pk}/receipts/"
+    for code in (own, entrusted):
+        page.goto(f"{receipts}?code={code}")
+        expect(page.locator("#check-result.tk-pass")).to_contain_text(code)
+    shot(page, "talks-receipts-check")
+    _fits(page)
+    vote.refresh_from_db()
+    assert vote.counts == [1, 0, 1]

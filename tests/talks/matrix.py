@@ -64,8 +64,8 @@ def _secret_vote(name, *, closed=False):
     return build
 
 
-# The supervisory committee's recount: nobody in the matrix but the operator holds it.
-RECOUNT_POST = CADRES | {"cadre_here": 404, "operator": 405}
+# The supervisory committee's recount: its members and the operator, not the cadres.
+RECOUNT_POST = CADRES | {"cadre_here": 404, "operator": 405, "supervisor_here": 405}
 
 
 def _with_task(name):
@@ -109,6 +109,64 @@ def _keep(p):
     return reverse("talks:keep", args=[p.here.slug, comment.pk])
 
 
+def _paper_photo():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from villageaffairs.images import clean_image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (250, 250, 240)).save(out, format="JPEG")
+    return clean_image(SimpleUploadedFile("paper.jpg", out.getvalue()))
+
+
+def _entrusted(name, *, paper=False):
+    """An entrustment in a real open vote: the villager's relative entrusted the villager."""
+
+    def build(p):
+        from django.utils import timezone
+
+        from talks import services
+        from talks.models import Entrustment
+        from tests.factories import member
+        from villageaffairs.models import Resident
+
+        home = Resident.objects.get(user=p.villager_here).household
+        relative = member(p.here, household=home)
+        topic = _topic(p)
+        vote = services.vote_open(
+            actor=p.cadre_here,
+            topic=topic,
+            question="建在哪里？",
+            closes_at=timezone.now() + timezone.timedelta(days=2),
+            secret=True,
+        )
+        proxy = Resident.objects.get(user=p.villager_here).pk
+        relation = Entrustment.Relation.PARENT
+        if paper:  # recorded by a cadre from the signed paper
+            found = services.entrust(
+                actor=p.cadre_here,
+                vote=vote,
+                proxy_resident_id=proxy,
+                relation=relation,
+                resident_id=Resident.objects.get(user=relative).pk,
+                paper=_paper_photo(),
+            )
+        else:
+            found = services.entrust(
+                actor=relative, vote=vote, proxy_resident_id=proxy, relation=relation
+            )
+        return _url(name, p, vote.pk, found.pk, topic=topic)
+
+    return build
+
+
+# Withdrawing an entrustment: the person who made it or a cadre; other members get 404 (the
+# villager is the proxy, not the one who entrusted), like outsiders.
+WITHDRAWN = MEMBERS | {"villager_here": 404, "cadre_here": 302, "operator": 302}
+
 CASES = [
     Case("talks:list", lambda p: reverse("talks:list", args=[p.here.slug]), PUBLIC),
     Case(
@@ -147,6 +205,21 @@ CASES = [
     Case("talks:manage", lambda p: _url("manage", p), CADRES_POST, foreign=False),
     Case("talks:withdraw", lambda p: _url("withdraw", p), MEMBERS_POST, foreign=False),
     Case("talks:rate", lambda p: _url("rate", p), MEMBERS_POST, foreign=False),
+    Case("talks:entrust", _with_vote("entrust"), MEMBERS),
+    Case("talks:entrust_paper", _with_vote("entrust_paper"), CADRES),
+    Case("talks:office", _with_vote("office"), CADRES),
+    Case("talks:office_cast", _with_vote("office_cast"), CADRES_POST, foreign=False),
+    Case(
+        "talks:entrustment_withdraw",
+        _entrusted("entrustment_withdraw"),
+        MEMBERS_POST,
+        foreign=False,
+    ),
+    Case(
+        "talks:entrustment_paper",
+        _entrusted("entrustment_paper"),
+        CADRES | {"cadre_here": 404, "operator": 404},
+    ),
     Case("talks:inbox", _inbox, MEMBERS),
     Case("talks:reports", lambda p: reverse("talks:reports", args=[p.here.slug]), CADRES),
     Case("talks:keep", _keep, CADRES_POST, foreign=False),
@@ -164,7 +237,11 @@ CASES = [
         _with_vote("roll_correct"),
         expect=CADRES | {"cadre_here": 400, "operator": 400},
     ),
-    _post("recount", _secret_vote("recount", closed=True), expect=RECOUNT_POST | {"operator": 200}),
+    _post(
+        "recount",
+        _secret_vote("recount", closed=True),
+        expect=RECOUNT_POST | {"operator": 200, "supervisor_here": 200},
+    ),
     _post(
         "manage",
         lambda p: _url("manage", p),
@@ -174,4 +251,14 @@ CASES = [
     _post("withdraw", lambda p: _url("withdraw", p)),
     _post("rate", _handled, data={"stars": "5", "comment": "好"}),
     _post("keep", _keep, expect=CADRES_DONE | {"cadre_here": 302}),
+    _post("entrustment_withdraw", _entrusted("entrustment_withdraw"), expect=WITHDRAWN),
+    # A booth page without a valid pass: the cadres are sent back to confirm the voter.
+    _post("office_cast", _with_vote("office_cast"), expect=CADRES_DONE, data={"choice": "0"}),
+    # Entrusting without naming a proxy: the form comes back with its errors.
+    _post(
+        "entrust",
+        _with_vote("entrust"),
+        expect=MEMBERS | {"villager_here": 400, "cadre_here": 400, "operator": 400},
+    ),
+    _post("office", _with_vote("office"), expect=CADRES | {"cadre_here": 400, "operator": 400}),
 ]

@@ -164,23 +164,50 @@ def test_two_beat_runs_at_once_close_each_due_vote_once():
 
 
 @pytest.mark.integration
-def test_200_secret_ballots_at_once_one_per_roll_entry_and_figures_agree():
-    """200 people on the roll cast a secret ballot at once, each also clicking twice: exactly
-    one participation, one anonymous ballot and one receipt per person, and the totals agree."""
+def test_200_secret_ballots_at_once_with_entrusted_ones_one_per_roll_entry_and_figures_agree():
+    """200 people on the roll, 30 of whom entrusted their vote to 10 proxies (three each), cast
+    at once, each also clicking twice: exactly one participation, one anonymous ballot and one
+    receipt per person on the roll, the entrusted ballots counted as their owners chose."""
     from talks import selectors
-    from talks.models import Participation, Receipt, RollEntry, SecretBallot
+    from talks.models import Entrustment, Participation, Receipt, RollEntry, SecretBallot
 
     village = VillageFactory()
     voters = _voters(village, 200)
     vote = _vote(village, secret=True)
     assert RollEntry.objects.filter(vote=vote).count() == vote.electorate_size == 200
-    batches = [voters[i::THREADS] for i in range(THREADS)]
+    entrusting, proxies = voters[:30], voters[30:40]
+    for i, user in enumerate(entrusting):
+        services.entrust(
+            actor=user,
+            vote=vote,
+            proxy_resident_id=proxies[i % 10].resident.pk,
+            relation=Entrustment.Relation.SIBLING,
+        )
+    carried = {}
+    for found in Entrustment.objects.filter(vote=vote).select_related("entry__resident"):
+        carried.setdefault(found.proxy.resident.user_id, []).append(found)
+    by_resident = {u.resident.pk: u for u in voters}
+    casting = voters[30:]  # everyone who did not entrust: 170, ten of them proxies
+    batches = [casting[i::THREADS] for i in range(THREADS)]
 
     def cast(batch):
         def job():
             codes = []
             for user in batch:
                 codes.append(services.ballot_cast(actor=user, vote=vote, choice=user.pk % 3))
+                for found in carried.get(user.pk, []):
+                    owner = by_resident[found.entry.resident_id]
+                    codes.append(
+                        services.ballot_cast(
+                            actor=user, vote=vote, choice=owner.pk % 3, entrustment=found.pk
+                        )
+                    )
+                    try:  # the double click on the entrusted ballot
+                        services.ballot_cast(actor=user, vote=vote, choice=0, entrustment=found.pk)
+                    except TalksError as exc:
+                        assert exc.code == "duplicate"
+                    else:
+                        raise AssertionError("a second entrusted ballot was taken")
                 try:  # the double click
                     services.ballot_cast(actor=user, vote=vote, choice=0)
                 except TalksError as exc:
@@ -191,7 +218,20 @@ def test_200_secret_ballots_at_once_one_per_roll_entry_and_figures_agree():
 
         return job
 
-    results, errors = _together([cast(b) for b in batches])
+    def entrusted_self_vote(user):
+        def job():  # someone who entrusted their vote tries to vote as well, at the same time
+            try:
+                services.ballot_cast(actor=user, vote=vote, choice=0)
+            except TalksError as exc:
+                assert exc.code == "entrusted"
+                return []
+            raise AssertionError("an entrusted vote was cast twice")
+
+        return job
+
+    results, errors = _together(
+        [cast(b) for b in batches] + [entrusted_self_vote(u) for u in entrusting[:5]]
+    )
     assert not errors
     codes = [c.receipt for batch in results for c in batch]
     assert len(codes) == len(set(codes)) == 200
@@ -199,8 +239,55 @@ def test_200_secret_ballots_at_once_one_per_roll_entry_and_figures_agree():
     expected = [sum(1 for u in voters if u.pk % 3 == i) for i in range(3)]
     assert closed.counts == expected and closed.ballots_cast == 200
     assert Participation.objects.filter(vote=vote).count() == 200
+    assert Participation.objects.filter(vote=vote, entrustment__isnull=False).count() == 30
     assert SecretBallot.objects.filter(vote=vote).count() == 200
     assert sorted(Receipt.objects.filter(vote=vote).values_list("code", flat=True)) == sorted(codes)
     figures = selectors.vote_figures(closed)
     assert figures["participants"] == figures["receipts"] == figures["ballots"] == 200
     assert not Ballot.objects.filter(vote=vote).exists()
+
+
+def test_a_proxy_offered_four_entrustments_at_once_carries_three():
+    from talks.models import Entrustment
+
+    village = VillageFactory()
+    voters = _voters(village, 6)
+    vote = _vote(village, secret=True)
+    proxy = voters[0].resident.pk
+
+    def offer(user):
+        return lambda: services.entrust(
+            actor=user, vote=vote, proxy_resident_id=proxy, relation=Entrustment.Relation.CHILD
+        )
+
+    results, errors = _together([offer(u) for u in voters[1:5]])
+    assert len(results) == 3 and len(errors) == 1
+    assert list(errors[0].message_dict) == ["proxy"]  # the proxy carries too many
+    assert Entrustment.objects.filter(vote=vote, withdrawn_at__isnull=True).count() == 3
+
+
+def test_withdrawing_while_the_proxy_casts_is_one_or_the_other():
+    from talks.models import Entrustment, Participation
+
+    village = VillageFactory()
+    giver, proxy = _voters(village, 2)
+
+    def race(vote, found):
+        return [
+            lambda: services.ballot_cast(actor=proxy, vote=vote, choice=1, entrustment=found.pk),
+            lambda: services.entrustment_withdraw(actor=giver, entrustment=found),
+        ]
+
+    for _round in range(5):
+        vote = _vote(village, secret=True)
+        found = services.entrust(
+            actor=giver,
+            vote=vote,
+            proxy_resident_id=proxy.resident.pk,
+            relation=Entrustment.Relation.SPOUSE,
+        )
+        results, errors = _together(race(vote, found))
+        found.refresh_from_db()
+        cast = Participation.objects.filter(vote=vote, entry=found.entry).exists()
+        assert len(results) == 1 and len(errors) == 1
+        assert cast != (found.withdrawn_at is not None)
