@@ -98,6 +98,10 @@ def test_the_villagers_small_actions_can_be_seen(live_server, page, login):
     page.goto(live_server.url + topic.get_absolute_url())
     _check(page, "talks-detail", expect_buttons=["支持", "举报", "撤回我的事项"])
 
+    page.goto(live_server.url + reverse("talks:list", args=["youyi"]))
+    found = _check(page, "talks-list")
+    assert len(found["boxes"]) == 1  # only mine
+
     handled = topic_in(Topic.Status.HANDLED, village=village, author=villager, title="路灯修好了")
     page.goto(live_server.url + handled.get_absolute_url())
     found = _check(page, "talks-rate")
@@ -119,6 +123,10 @@ def test_the_cadres_forms_line_up(live_server, page, login):
     points.objection_raise(actor=villager, entry=posted, text="柴草是邻居家的。")
 
     login(secretary)
+    raised = topic_in(Topic.Status.HANDLING, village=village, author=villager)
+    page.goto(live_server.url + reverse("talks:task_new", args=["youyi", raised.pk]))
+    found = _check(page, "talks-task-new", expect_buttons=["交办"])
+    assert found["boxes"]  # the cadres to assign
     page.goto(live_server.url + reverse("points:review", args=["youyi"]))
     found = _check(page, "points-review", expect_buttons=["通过", "驳回"])
     assert len(found["boxes"]) >= 2  # uphold / dismiss
