@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from loans.models import Lookup, RatePolicy
 from villageaffairs import bounds
 from villageaffairs.bounds import between
+from villageaffairs.widgets import DateInput
 
 AMOUNT_ERRORS = {
     "invalid": _("Enter the amount in yuan as a number, e.g. 300000."),
@@ -136,7 +137,7 @@ class PolicyForm(forms.ModelForm):
             "max_term_months",
             "note",
         ]
-        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"effective_from": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from loans.models import Application, Branch, BranchRole, Consent, Lookup, RatePolicy, StarTier
 from loans.rates import RateQuote
+from villageaffairs import housenumbers
 from villageaffairs.bounds import DEDUCTION_MONTHS
 from villageaffairs.models import Household, Resident
 from villageaffairs.phones import normalize_phone
@@ -95,7 +96,7 @@ def search_households(branch: Branch, q: str, page=1):
     qs = Household.objects.filter(village__bank_branches=branch)
     if not q:
         return Paginator(qs.none(), SEARCH_PAGE_SIZE).get_page(1)
-    match = Q(name__icontains=q) | Q(house_number=q) | Q(code=q)
+    match = Q(name__icontains=q) | housenumbers.matching(q) | Q(code=q)
     residents = Resident.objects.filter(household=OuterRef("pk"))
     by_resident = Q(name__icontains=q)
     with contextlib.suppress(ValidationError):

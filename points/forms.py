@@ -8,6 +8,7 @@ from points.models import Item
 from villageaffairs import bounds
 from villageaffairs.images import PhotosField
 from villageaffairs.models import Household
+from villageaffairs.selectors import household_by_house_number
 
 
 class OnceForm(forms.Form):
@@ -39,7 +40,7 @@ class HouseholdNumberField(forms.CharField):
 
 
 def _household(village, number) -> Household:
-    household = Household.objects.filter(village=village, house_number=number.strip()).first()
+    household = household_by_house_number(village, number)
     if household is None:
         raise forms.ValidationError(_("No household with this house number."), code="unknown")
     return household

@@ -24,6 +24,7 @@ from points.models import (
     RuleRevision,
     YearScore,
 )
+from villageaffairs import housenumbers
 from villageaffairs.models import Household, Village
 
 RANKING_PAGE_SIZE = 50
@@ -135,7 +136,11 @@ def ranking(village: Village, *, period: str, q: str = "", page=1, viewer_househ
     if q:
         matching = set(
             Household.objects.filter(village=village)
-            .filter(Q(name__icontains=q) | Q(house_number__icontains=q))
+            .filter(
+                Q(name__icontains=q)
+                | Q(house_number__icontains=housenumbers.clean(q))
+                | housenumbers.matching(q)
+            )
             .values_list("pk", flat=True)
         )
         rows = [row for row in rows if row.household_id in matching]

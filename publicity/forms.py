@@ -8,8 +8,9 @@ from publicity.money import parse_amount
 from villageaffairs import bounds
 from villageaffairs.bounds import validate_year
 from villageaffairs.images import clean_image
+from villageaffairs.widgets import DateInput
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class AmountField(forms.CharField):

@@ -10,6 +10,7 @@ from talks.models import COMMENT_MAX, REASON_MAX, TEXT_MAX, TITLE_MAX, Entrustme
 from villageaffairs import bounds
 from villageaffairs.bounds import validate_year
 from villageaffairs.images import PhotosField
+from villageaffairs.widgets import DateInput
 
 
 class TopicForm(forms.Form):
@@ -177,7 +178,7 @@ class TaskForm(forms.Form):
     due_date = forms.DateField(
         label=_("Due"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         validators=[validate_year],
     )
 

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from villageaffairs import audit, selectors, services
+from villageaffairs import audit, housenumbers, selectors, services
 from villageaffairs.admin_scoping import (
     AuditedOperatorAdmin,
     OperatorOnlyAdmin,
@@ -188,6 +188,9 @@ class HouseholdForm(forms.ModelForm):
     class Meta:
         model = Household
         fields = ("village", "house_number", "villager_group", "head")
+
+    def clean_house_number(self):
+        return housenumbers.clean(self.cleaned_data.get("house_number"))
 
     def clean_head(self):
         head = self.cleaned_data.get("head")

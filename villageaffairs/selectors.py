@@ -3,6 +3,7 @@
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 
+from villageaffairs import housenumbers
 from villageaffairs.models import Household, Resident, Village
 
 
@@ -38,10 +39,23 @@ def household_register(village: Village, q: str = "", page: int | str = 1):
     q = (q or "").strip()
     if q:
         qs = qs.filter(
-            Q(name__icontains=q) | Q(house_number__icontains=q) | Q(residents__name__icontains=q)
+            Q(name__icontains=q)
+            | Q(house_number__icontains=housenumbers.clean(q))
+            | housenumbers.matching(q)
+            | Q(residents__name__icontains=q)
         ).distinct()
     qs = qs.prefetch_related(Prefetch("residents", queryset=Resident.objects.order_by("pk")))
     return Paginator(qs.order_by("house_number"), 50).get_page(page)
+
+
+def household_by_house_number(village: Village, number: str) -> Household | None:
+    """The village's household with this house number, however it was typed ("17", "017",
+    "１７", " 17 "): the one written exactly so, else the only one written another way."""
+    found = list(Household.objects.filter(village=village).filter(housenumbers.matching(number)))
+    exact = [h for h in found if h.house_number == housenumbers.clean(number)]
+    if exact:
+        return exact[0]
+    return found[0] if len(found) == 1 else None
 
 
 def household_of_user(user, village: Village) -> Household | None:

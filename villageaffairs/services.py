@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from villageaffairs import audit
+from villageaffairs import audit, housenumbers
 from villageaffairs.models import (
     Household,
     Region,
@@ -64,6 +64,7 @@ def household_create(
     head_year_of_birth: int | None = None,
     head_phone_owner: bool = False,
 ) -> Household:
+    house_number = housenumbers.clean(house_number)
     household = Household.objects.create(
         village=village, house_number=house_number, villager_group=villager_group, name=head_name
     )
