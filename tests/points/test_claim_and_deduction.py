@@ -56,7 +56,7 @@ def test_a_refused_claim_changes_nothing_and_keeps_the_note(client, people, rule
     assert field in response.context["form"].errors
     html = response.content.decode()
     assert html.index('id="error-summary"') < html.index("<h1>")
-    assert 'href="#id_rule"' in html and 'id="id_rule"' in html
+    assert 'href="#id_rule_error"' in html and 'id="id_rule_error"' in html
     assert data["note"] in html
     assert not Claim.objects.exists()
 
@@ -103,7 +103,7 @@ def test_a_deduction_first_shows_the_household_and_writes_nothing(client, people
     assert "王建国" in html and ">12<" in html and "-5" in html
     assert f'name="confirmed_household" value="{households[0].pk}"' in html
     assert html.index('id="error-summary"') < html.index("<h1>")
-    assert 'href="#id_confirm"' in html
+    assert 'href="#id_confirm_error"' in html and 'id="id_confirm_error"' in html
     assert "垃圾未入桶" in html  # what was typed is kept
 
 

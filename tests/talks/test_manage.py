@@ -64,7 +64,8 @@ def test_a_refused_action_changes_nothing_and_is_summed_up_at_the_top(
     summary = html.index('id="error-summary"')
     assert summary < html.index("<h1>")
     assert 'role="alert"' in html[summary - 40 : summary]
-    assert f'href="#{form[field].id_for_label}"' in html
+    assert f'href="#{form[field].auto_id}_error"' in html
+    assert f'id="{form[field].auto_id}_error"' in html  # the error by the field
     # What was typed is kept.
     if data.get("reason", "").strip():
         assert data["reason"] in html
