@@ -18,7 +18,13 @@ class OnceForm(forms.Form):
 
 
 class ClaimForm(OnceForm):
-    rule = forms.ModelChoiceField(label=_("Rule"), queryset=None, empty_label=None)
+    # Radio buttons, none chosen: a long rule wraps on a phone, where a select cuts it off.
+    rule = forms.ModelChoiceField(
+        label=_("Rule"),
+        queryset=None,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the rule you claim under.")},
+    )
     note = forms.CharField(
         label=_("What happened"),
         max_length=1000,
@@ -29,7 +35,8 @@ class ClaimForm(OnceForm):
 
     def __init__(self, *args, village, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rule"].queryset = selectors.claimable_rules(village)
+        # A household claims awards only; deductions are recorded by the cadres.
+        self.fields["rule"].queryset = selectors.claimable_rules(village).filter(points__gt=0)
 
 
 class HouseholdNumberField(forms.CharField):
@@ -60,9 +67,16 @@ class AwardForm(OnceForm):
     )
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
     photos = PhotosField(label=_("Evidence photos (optional)"))
+    # A deduction is written only once the cadre has seen whose household it is: the
+    # household's id is sent back with the tick, so a changed house number asks again.
+    confirmed_household = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=bounds.ID
+    )
+    confirm = forms.BooleanField(label=_("Yes, deduct from this household."), required=False)
 
     def __init__(self, *args, village, **kwargs):
         self.village = village
+        self.deduction_from = None  # the household to confirm, when a deduction waits for it
         super().__init__(*args, **kwargs)
         self.fields["rule"].queryset = selectors.claimable_rules(village)
 
@@ -76,7 +90,26 @@ class AwardForm(OnceForm):
             if rule is None:
                 raise forms.ValidationError(_("Give points or choose a rule."), code="points")
             data["points"] = rule.points
+        household = data.get("house_number")
+        if data["points"] < 0 and household is not None and not self._confirmed(household):
+            self.deduction_from = household
+            self.add_error(
+                "confirm",
+                _(
+                    "Check the household before the deduction (%(points)d): %(name)s, "
+                    "house number %(number)s. Tick the box to confirm."
+                )
+                % {
+                    "name": household.name or "—",
+                    "number": household.house_number,
+                    "points": data["points"],
+                },
+            )
         return data
+
+    def _confirmed(self, household) -> bool:
+        data = self.cleaned_data
+        return bool(data.get("confirm")) and data.get("confirmed_household") == household.pk
 
 
 class RejectForm(forms.Form):

@@ -302,6 +302,9 @@ def claim_submit(
         raise PointsError(_("This rule needs a photo as evidence."), code="evidence")
     if rule.points == 0:
         raise PointsError(_("This rule carries no points."), code="no_points")
+    if rule.points < 0:
+        # Deductions are recorded by the cadres (award_direct), never claimed.
+        raise PointsError(_("A deduction cannot be claimed."), code="deduction")
     claim = Claim.objects.create(
         village_id=household.village_id,
         household=household,

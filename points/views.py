@@ -128,7 +128,8 @@ def claims(request, village_slug):
         "claims": selectors.claims_of_household(household),
         "standing": selectors.household_standing(household),
     }
-    return render(request, "points/claims.html", context)
+    status = 400 if request.method == "POST" else 200  # refused: shown again with the errors
+    return render(request, "points/claims.html", context, status=status)
 
 
 @village_view("points.claim")
@@ -205,7 +206,9 @@ def award(request, village_slug):
         else:
             messages.success(request, _("Recorded: %(entry)s") % {"entry": entry})
             return redirect("points:award", village_slug)
-    return render(request, "points/award.html", {"form": form})
+    # A refusal, or a deduction waiting for the cadre to confirm the household: nothing written.
+    status = 400 if request.method == "POST" else 200
+    return render(request, "points/award.html", {"form": form}, status=status)
 
 
 @village_view()

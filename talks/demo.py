@@ -155,7 +155,7 @@ def _banquet(ctx) -> Topic:
     services.vote_adopt(vote_id=vote.pk)  # also queued on commit; the second run does nothing
     services.topic_mark_handled(actor=secretary, topic=topic, note="已写入村规民约，即日起执行。")
     services.topic_rate(actor=author, topic=topic, stars=5, comment="说到做到，大家都省了钱。")
-    services.topic_close(actor=secretary, topic=topic)
+    services.topic_close(actor=secretary, topic=topic, reason="村民评价满意，此事办结。")
     Topic.objects.filter(pk=topic.pk).update(
         created_at=t0,
         first_reply_at=t0 + timedelta(hours=3),

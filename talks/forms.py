@@ -6,8 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from talks import states
 from talks.models import COMMENT_MAX, REASON_MAX, TEXT_MAX, TITLE_MAX, Entrustment, Topic, Vote
-from villageaffairs import bounds
+from villageaffairs import bounds, housenumbers
 from villageaffairs.bounds import validate_year
 from villageaffairs.images import PhotosField
 from villageaffairs.widgets import DateInput
@@ -210,25 +211,71 @@ class RatingForm(forms.Form):
 
 
 class ManageForm(forms.Form):
+    """A cadre ends a stage of a villager's matter. Nothing is chosen for them, the villager is
+    told why (a note, or for a merge the matter it continues in), and the cadre confirms."""
+
+    ACTIONS = {
+        "handled": _("Mark as handled"),
+        "close": _("Close"),
+        "decline": _("Decline"),
+        "merge": _("Merge as duplicate"),
+    }
+    # The note is what the villager reads about why their matter moved or ended. A merge
+    # already tells them: it links the matter theirs continues in.
+    NOTE_REQUIRED = {"handled", "close", "decline"}
+
     action = forms.ChoiceField(
-        choices=[
-            ("handled", _("Mark as handled")),
-            ("close", _("Close")),
-            ("decline", _("Decline")),
-            ("merge", _("Merge as duplicate")),
-        ]
+        label=_("Cadre action"),
+        error_messages={"required": _("Choose what to do with this matter.")},
     )
-    reason = forms.CharField(label=_("Note or reason"), max_length=REASON_MAX, required=False)
+    reason = forms.CharField(
+        label=_("Note to the villager"),
+        max_length=REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The villager reads this: what was done, or why the matter ends. "
+            "Required, except for a merge."
+        ),
+    )
     into = forms.IntegerField(
-        label=_("Duplicate of matter number"), required=False, min_value=1, max_value=bounds.ID
+        label=_("Duplicate of matter number"),
+        required=False,
+        min_value=1,
+        max_value=bounds.ID,
+        help_text=_("Only for a merge."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I confirm this action. The villager is told at once."),
+        error_messages={"required": _("Tick the box to confirm the action.")},
     )
 
+    def __init__(self, *args, status=None, **kwargs):
+        # Ids of their own: the page holds other forms with fields of the same names.
+        kwargs.setdefault("auto_id", "manage-%s")
+        super().__init__(*args, **kwargs)
+        actions = [
+            (name, label)
+            for name, label in self.ACTIONS.items()
+            if status is None or states.allowed(name, status)
+        ]
+        self.fields["action"].choices = [("", _("— please choose —")), *actions]
 
-def _digits(text: str) -> str:
-    """House numbers as typed: full-width digits and spaces allowed, "17" is "017"."""
-    import unicodedata
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action in self.NOTE_REQUIRED and not (data.get("reason") or "").strip():
+            self.add_error(
+                "reason", _("Write a note: the villager should learn why, in your words.")
+            )
+        if action == "merge" and not data.get("into") and "into" not in self.errors:
+            self.add_error("into", _("Give the number of the matter this one duplicates."))
+        return data
 
-    return unicodedata.normalize("NFKC", text or "").strip().lstrip("0")
+
+def _house_is(house: str, typed: str) -> bool:
+    """Whether a typed house number ("17", "017", full-width digits) names ``house``."""
+    return not typed or house in housenumbers.spellings(typed)
 
 
 class NameHouseWidget(forms.MultiWidget):
@@ -258,7 +305,7 @@ class RollPersonField(forms.MultiValueField):
     def compress(self, data_list):
         if not data_list:
             return None
-        return (data_list[0] or "").strip(), _digits(data_list[1] if len(data_list) > 1 else "")
+        return (data_list[0] or "").strip(), (data_list[1] if len(data_list) > 1 else "") or ""
 
 
 def _one(rows, form, field, *, none, many):
@@ -294,7 +341,7 @@ class _RollPeopleForm(forms.Form):
                 vote=self.vote, name=name, removed_at__isnull=True
             ).select_related("household")
             found = _one(
-                [e for e in rows if not house or _digits(e.household.house_number) == house],
+                [e for e in rows if _house_is(e.household.house_number, house)],
                 self,
                 field,
                 none=_("Nobody of that name is on the roll."),
@@ -349,7 +396,7 @@ class OfficeForm(_RollPeopleForm):
                 village_id=self.vote.village_id, name=name
             ).select_related("household")
             found = _one(
-                [r for r in rows if not house or _digits(r.household.house_number) == house],
+                [r for r in rows if _house_is(r.household.house_number, house)],
                 self,
                 "helper",
                 none=_("Nobody of that name lives in the village."),

@@ -1496,9 +1496,10 @@ def task_done(*, actor, task: Task) -> Task:
 
 
 @transaction.atomic
-def topic_mark_handled(*, actor, topic: Topic, note: str = "") -> Topic:
+def topic_mark_handled(*, actor, topic: Topic, note: str) -> Topic:
+    """The villager learns what was done: the note is required."""
     _require(actor, topic.village, "talks.handle")
-    note = _clean_text(note, field="note", max_length=REASON_MAX, required=False)
+    note = _clean_text(note, field="note", max_length=REASON_MAX)
     topic = _locked(topic)
     if Task.objects.filter(topic=topic, done_at__isnull=True).exists():
         raise TalksError(_("Some tasks are not done yet."), code="tasks_open")
@@ -1579,9 +1580,11 @@ def _end(*, actor, topic: Topic, action: str, kind: str, reason: str = "", **fie
 
 
 @transaction.atomic
-def topic_close(*, actor, topic: Topic) -> Topic:
+def topic_close(*, actor, topic: Topic, reason: str) -> Topic:
+    """The villager learns why their matter ends: the reason is required."""
     _require(actor, topic.village, "talks.handle")
-    return _end(actor=actor, topic=topic, action="close", kind=Event.Kind.CLOSED)
+    reason = _clean_text(reason, field="reason", max_length=REASON_MAX)
+    return _end(actor=actor, topic=topic, action="close", kind=Event.Kind.CLOSED, reason=reason)
 
 
 @transaction.atomic
@@ -1599,13 +1602,18 @@ def topic_withdraw(*, actor, topic: Topic) -> Topic:
 
 
 @transaction.atomic
-def topic_merge(*, actor, topic: Topic, into: Topic) -> Topic:
+def topic_merge(*, actor, topic: Topic, into: Topic, note: str = "") -> Topic:
+    """The reason names the matter it continues in; a note from the cadre may follow."""
     _require(actor, topic.village, "talks.handle")
+    note = _clean_text(note, field="reason", max_length=REASON_MAX, required=False)
     if into.village_id != topic.village_id or into.pk == topic.pk:
         raise TalksError({"into": _("Choose another matter of this village.")}, code="invalid")
     if into.status == S.MERGED:
         raise TalksError({"into": _("That matter is itself a duplicate.")}, code="invalid")
-    reason = gettext("Duplicate of #%(n)d %(title)s") % {"n": into.pk, "title": into.title}
+    if note:  # the note in full; the page links the other matter, title and all
+        reason = gettext("Duplicate of #%(n)d: %(note)s") % {"n": into.pk, "note": note}
+    else:
+        reason = gettext("Duplicate of #%(n)d %(title)s") % {"n": into.pk, "title": into.title}
     return _end(
         actor=actor,
         topic=topic,

@@ -23,9 +23,14 @@ def _topic(request, pk) -> Topic:
     return topic
 
 
+# A service argument whose form field has another name.
+FIELD_OF = {"note": "reason"}
+
+
 def _apply_errors(form, exc: TalksError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
+            field = field if field in form.fields else FIELD_OF.get(field)
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
@@ -44,13 +49,15 @@ def _detail(request, topic, status=200, **bound):
         comment_form=bound.get("comment_form") or forms.CommentForm(initial=_reply_to(request)),
         rating_form=bound.get("rating_form") or forms.RatingForm(),
         progress_form=forms.ProgressForm(),
-        manage_form=bound.get("manage_form") or forms.ManageForm(),
+        manage_form=bound.get("manage_form") or forms.ManageForm(status=topic.status),
         may_rate=topic.status == Topic.Status.HANDLED
         and context["my_rating"] is None
         and services.may_rate(request.user, topic),
         is_author=request.user.is_authenticated and request.user.pk == topic.author_id,
         perms=perms,
         Status=Topic.Status,
+        # A refused form is summed up at the top of this long page, linking to its fields.
+        error_forms=[form for form in bound.values() if form.errors],
     )
     return render(request, "talks/detail.html", context, status=status)
 
@@ -607,8 +614,10 @@ def task_done(request, village_slug, pk, task_pk):
 @village_view("talks.handle")
 @require_POST
 def manage(request, village_slug, pk):
+    """A cadre's action on the matter. A refusal changes nothing and shows the page again
+    (status 400) with what was typed, the error by the field and a summary at the top."""
     topic = _topic(request, pk)
-    form = forms.ManageForm(request.POST)
+    form = forms.ManageForm(request.POST, status=topic.status)
     if not form.is_valid():
         return _detail(request, topic, status=400, manage_form=form)
     action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
@@ -616,17 +625,17 @@ def manage(request, village_slug, pk):
     if action == "handled":
         call = lambda: services.topic_mark_handled(actor=user, topic=topic, note=reason)  # noqa: E731
     elif action == "close":
-        call = lambda: services.topic_close(actor=user, topic=topic)  # noqa: E731
+        call = lambda: services.topic_close(actor=user, topic=topic, reason=reason)  # noqa: E731
     elif action == "decline":
         call = lambda: services.topic_decline(actor=user, topic=topic, reason=reason)  # noqa: E731
     else:
-        into = Topic.objects.filter(village=request.village, pk=form.cleaned_data["into"] or 0)
-        into = into.first()
+        into = Topic.objects.filter(village=request.village, pk=form.cleaned_data["into"]).first()
         if into is None:
             form.add_error("into", _("No such matter in this village."))
             return _detail(request, topic, status=400, manage_form=form)
-        call = lambda: services.topic_merge(actor=user, topic=topic, into=into)  # noqa: E731
-    return _write(request, topic, call, form=form, form_name="manage_form")
+        call = lambda: services.topic_merge(actor=user, topic=topic, into=into, note=reason)  # noqa: E731
+    done = _("Done: %(action)s.") % {"action": forms.ManageForm.ACTIONS[action]}
+    return _write(request, topic, call, form=form, form_name="manage_form", done=done)
 
 
 @village_view("talks.speak")

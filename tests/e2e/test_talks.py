@@ -59,7 +59,8 @@ def test_speak_reply_vote_close_rate_on_a_phone(live_server, page, login):
     page.locator("form[action$='/close/'] button").click()
     expect(page.locator(".tk-result .tk-pass")).to_be_visible()
     page.select_option("select[name=action]", "handled")
-    page.fill("form.tk-manage input[name=reason]", "沙袋已围好，渠已修复。")
+    page.fill("form.tk-manage [name=reason]", "沙袋已围好，渠已修复。")
+    page.check("form.tk-manage input[name=confirm]")
     page.locator("form.tk-manage button").click()
     expect(page.locator(".tk-steps li.done")).to_have_count(4)
 

@@ -69,7 +69,7 @@ def test_a_bad_photo_is_refused_and_nothing_is_stored(client, people, rule, uplo
         upload = SimpleUploadedFile("huge.png", out.getvalue(), content_type="image/png")
     client.force_login(people.villager_here)
     response = _claim_post(client, people, rule, [upload])
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["photos"]
     assert not Claim.objects.exists() and not EvidencePhoto.objects.exists()
 
@@ -78,7 +78,7 @@ def test_a_rule_of_another_village_cannot_be_chosen(client, people):
     foreign = RuleFactory(village=people.elsewhere)
     client.force_login(people.villager_here)
     response = _claim_post(client, people, foreign, [])
-    assert response.status_code == 200 and "rule" in response.context["form"].errors
+    assert response.status_code == 400 and "rule" in response.context["form"].errors
     assert not Claim.objects.exists()
 
 
@@ -133,6 +133,8 @@ def test_cadre_awards_directly_by_house_number(client, people, rule):
             "house_number": household.house_number,
             "points": "-5",
             "reason": "垃圾未入桶",
+            "confirmed_household": household.pk,  # the household confirmed (test_deduction.py)
+            "confirm": "on",
             "submission_key": "6f1c8f52-7a8e-4a3a-9d7b-1f2e3d4c5b6b",
             "photos": [jpeg_upload()],
         },
@@ -142,7 +144,7 @@ def test_cadre_awards_directly_by_house_number(client, people, rule):
     assert (entry.kind, entry.points, entry.household) == ("deduction", -5, household)
     assert entry.photos.count() == 1
     response = client.post(url, {"house_number": "nope", "points": "5", "reason": "x"})
-    assert response.status_code == 200 and LedgerEntry.objects.count() == 1
+    assert response.status_code == 400 and LedgerEntry.objects.count() == 1
 
 
 def test_posting_and_objection_flow(client, people):

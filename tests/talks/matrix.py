@@ -246,7 +246,7 @@ CASES = [
         "manage",
         lambda p: _url("manage", p),
         expect=CADRES_DONE,
-        data={"action": "decline", "reason": "与第一件重复"},
+        data={"action": "decline", "reason": "与第一件重复", "confirm": "on"},
     ),
     _post("withdraw", lambda p: _url("withdraw", p)),
     _post("rate", _handled, data={"stars": "5", "comment": "好"}),

@@ -49,7 +49,7 @@ def _do(action, topic, people, author):
     if action == "rate":
         return services.topic_rate(actor=author, topic=topic, stars=5)
     if action == "close":
-        return services.topic_close(actor=cadre, topic=topic)
+        return services.topic_close(actor=cadre, topic=topic, reason="已办结")
     if action == "decline":
         return services.topic_decline(actor=cadre, topic=topic, reason="不归村里管")
     if action == "withdraw":
@@ -96,7 +96,7 @@ def test_a_stale_status_loses(people):
     stale = Topic.objects.get(pk=topic.pk)
     services.topic_decline(actor=people.cadre_here, topic=topic, reason="重复")
     with pytest.raises(TalksError):
-        services.topic_mark_handled(actor=people.cadre_here, topic=stale)
+        services.topic_mark_handled(actor=people.cadre_here, topic=stale, note="修好了")
     assert Topic.objects.get(pk=topic.pk).status == S.DECLINED
 
 
@@ -107,10 +107,10 @@ def test_handled_waits_for_open_tasks(people):
         actor=people.cadre_here, topic=topic, title="修渠", assignees=[people.cadre_here]
     )
     with pytest.raises(TalksError) as exc:
-        services.topic_mark_handled(actor=people.cadre_here, topic=topic)
+        services.topic_mark_handled(actor=people.cadre_here, topic=topic, note="修好了")
     assert exc.value.code == "tasks_open"
     services.task_done(actor=people.cadre_here, task=task)
-    services.topic_mark_handled(actor=people.cadre_here, topic=topic)
+    services.topic_mark_handled(actor=people.cadre_here, topic=topic, note="修好了")
     assert Topic.objects.get(pk=topic.pk).status == S.HANDLED
 
 
@@ -128,7 +128,7 @@ def test_a_villager_cannot_do_a_cadres_move(people):
     for call in (
         lambda: services.reply_post(actor=author, topic=topic, text="我自己回复"),
         lambda: services.topic_decline(actor=author, topic=topic, reason="x"),
-        lambda: services.topic_close(actor=people.cadre_elsewhere, topic=topic),
+        lambda: services.topic_close(actor=people.cadre_elsewhere, topic=topic, reason="x"),
     ):
         with pytest.raises(TalksError):
             call()
