@@ -301,7 +301,7 @@ def statement(village, month: date, *, insider: bool, page=None, today: date) ->
     the_book = book(village)
     row = (
         FinanceMonth.objects.filter(village=village, month=month)
-        .select_related("checked_by", "published_by")
+        .select_related("checked_by", "published_by", "returned_by")
         .first()
     )
     visible = the_book is not None and month >= the_book.starts_on
@@ -441,6 +441,17 @@ def import_preview(village, actor, batch: EntryImport) -> dict:
 
 def overdue_notices(village) -> list[OverdueNotice]:
     return list(OverdueNotice.objects.filter(village=village, cleared_at=None).order_by("month"))
+
+
+def sent_back_months(village) -> list[FinanceMonth]:
+    """Months the finance group sent back and has not checked since: the accountant's to do."""
+    return list(
+        FinanceMonth.objects.filter(
+            village=village, status=FinanceMonth.Status.OPEN, returned_at__isnull=False
+        )
+        .select_related("returned_by")
+        .order_by("month")
+    )
 
 
 def overdue_villages(page=None):
