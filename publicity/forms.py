@@ -117,7 +117,7 @@ class CheckForm(forms.Form):
 
 class SendBackForm(forms.Form):
     note = forms.CharField(
-        label=_("What must the accountant correct?"),
+        label=_("What the accountant must correct"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
