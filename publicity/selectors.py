@@ -487,10 +487,13 @@ def village_home_context(request) -> dict:
 
 
 def cadre_work_items(village) -> list[dict]:
-    """The cadre work page's disclosure section: months checked but not yet published, overdue
-    months, drafts and unanswered questions."""
+    """The cadre work page's disclosure section: months checked but not yet published, months
+    the finance group sent back, overdue months, drafts and unanswered questions."""
     checked = FinanceMonth.objects.filter(
         village=village, status=FinanceMonth.Status.CHECKED
+    ).count()
+    sent_back = FinanceMonth.objects.filter(
+        village=village, status=FinanceMonth.Status.OPEN, returned_at__isnull=False
     ).count()
     drafts = Disclosure.objects.filter(village=village, status=Disclosure.Status.DRAFT).count()
     overdue = OverdueNotice.objects.filter(village=village, cleared_at=None).count()
@@ -501,6 +504,11 @@ def cadre_work_items(village) -> list[dict]:
             "label": _("Monthly accounts checked, to publish"),
             "count": checked,
             "url": book,
+        },
+        {
+            "label": _("Monthly accounts sent back by the finance group, to correct"),
+            "count": sent_back,
+            "url": index,
         },
         {"label": _("Monthly accounts overdue"), "count": overdue, "url": book},
         {"label": _("Disclosure drafts"), "count": drafts, "url": index},

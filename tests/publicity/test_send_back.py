@@ -8,6 +8,7 @@ from django.utils import translation
 
 from publicity import services
 from publicity.models import FinanceMonth
+from publicity.selectors import cadre_work_items
 from publicity.services import PublicityError
 from tests.publicity.factories import entry, publish
 from villageaffairs.models import AuditEntry
@@ -48,6 +49,7 @@ def test_the_finance_group_sends_a_month_back_and_the_accountant_corrects_it(
     assert NOTE in client.get(MONTH_URL).content.decode()
     index = client.get("/v/youyi/open/").content.decode()
     assert NOTE in index and MONTH_URL in index
+    assert cadre_work_items(youyi)[1]["count"] == 1  # on the cadres' work page too
     # The month is editable again.
     edit = f"/v/youyi/open/finance/entries/{checked_january.pk}/edit/"
     form = {
