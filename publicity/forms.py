@@ -116,6 +116,17 @@ class CheckForm(forms.Form):
     )
 
 
+class SendBackForm(forms.Form):
+    note = forms.CharField(
+        label=_("What the accountant must correct"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Write what the accountant must correct: they will see your note.")
+        },
+    )
+
+
 class QuestionForm(forms.Form):
     text = forms.CharField(
         label=_("Your question"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})

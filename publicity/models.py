@@ -230,6 +230,20 @@ class FinanceMonth(models.Model):
         related_name="+",
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # The finance group's latest "send back": why the month went back to the accountant. Shown
+    # to the accountant while the month is open again; the audit trail keeps every one.
+    return_note = models.CharField(
+        _("finance group's reason for sending back"), max_length=300, blank=True
+    )
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent back by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    returned_at = models.DateTimeField(_("sent back"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("finance month")
@@ -256,6 +270,11 @@ class FinanceMonth(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_sent_back(self) -> bool:
+        """Sent back by the finance group and not checked since: the accountant's to correct."""
+        return self.status == self.Status.OPEN and self.returned_at is not None
 
 
 class Direction(models.TextChoices):

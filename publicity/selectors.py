@@ -301,7 +301,7 @@ def statement(village, month: date, *, insider: bool, page=None, today: date) ->
     the_book = book(village)
     row = (
         FinanceMonth.objects.filter(village=village, month=month)
-        .select_related("checked_by", "published_by")
+        .select_related("checked_by", "published_by", "returned_by")
         .first()
     )
     visible = the_book is not None and month >= the_book.starts_on
@@ -443,6 +443,17 @@ def overdue_notices(village) -> list[OverdueNotice]:
     return list(OverdueNotice.objects.filter(village=village, cleared_at=None).order_by("month"))
 
 
+def sent_back_months(village) -> list[FinanceMonth]:
+    """Months the finance group sent back and has not checked since: the accountant's to do."""
+    return list(
+        FinanceMonth.objects.filter(
+            village=village, status=FinanceMonth.Status.OPEN, returned_at__isnull=False
+        )
+        .select_related("returned_by")
+        .order_by("month")
+    )
+
+
 def overdue_villages(page=None):
     qs = (
         OverdueNotice.objects.filter(cleared_at=None, village__is_active=True)
@@ -476,10 +487,13 @@ def village_home_context(request) -> dict:
 
 
 def cadre_work_items(village) -> list[dict]:
-    """The cadre work page's disclosure section: months checked but not yet published, overdue
-    months, drafts and unanswered questions."""
+    """The cadre work page's disclosure section: months checked but not yet published, months
+    the finance group sent back, overdue months, drafts and unanswered questions."""
     checked = FinanceMonth.objects.filter(
         village=village, status=FinanceMonth.Status.CHECKED
+    ).count()
+    sent_back = FinanceMonth.objects.filter(
+        village=village, status=FinanceMonth.Status.OPEN, returned_at__isnull=False
     ).count()
     drafts = Disclosure.objects.filter(village=village, status=Disclosure.Status.DRAFT).count()
     overdue = OverdueNotice.objects.filter(village=village, cleared_at=None).count()
@@ -490,6 +504,11 @@ def cadre_work_items(village) -> list[dict]:
             "label": _("Monthly accounts checked, to publish"),
             "count": checked,
             "url": book,
+        },
+        {
+            "label": _("Monthly accounts sent back by the finance group, to correct"),
+            "count": sent_back,
+            "url": index,
         },
         {"label": _("Monthly accounts overdue"), "count": overdue, "url": book},
         {"label": _("Disclosure drafts"), "count": drafts, "url": index},

@@ -2,7 +2,8 @@
 
 The books are kept in order: entries may change only in an open month; the finance group checks
 a month only when every earlier month of the book is checked, and checking freezes the month's
-figures; a month is published only after it was checked.
+figures; the group may instead send the month back to the accountant with a note (it is open
+again); a month is published only after it was checked.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -393,6 +394,60 @@ def month_check(*, actor, village: Village, month: date, note="") -> FinanceMont
             "expense": str(row.expense),
             "closing_balance": str(row.closing_balance),
         },
+    )
+    return row
+
+
+@transaction.atomic
+def month_send_back(*, actor, village: Village, month: date, note) -> FinanceMonth:
+    """The finance group sends a month back to the accountant with a note saying what to
+    correct. The month is open again (entries may change, its frozen figures are dropped) until
+    the group checks it again. A published month cannot be sent back: it is corrected in the
+    current month, in the open."""
+    note = (note or "").strip()
+    if not note:
+        raise PublicityError(
+            {"note": _("Write what the accountant must correct: they will see your note.")}
+        )
+    month = first_of_month(month)
+    book = selectors.book(village)
+    if book is None or month < book.starts_on:
+        raise PublicityError(_("This month is not in the village's books."))
+    if month > first_of_month(timezone.localdate()):
+        raise PublicityError(_("A month can be sent back only once it has begun."))
+    row = _locked_month(village, month)
+    if row.status == FinanceMonth.Status.PUBLISHED:
+        raise PublicityError(
+            _(
+                "%(month)s is already published and can no longer be sent back. "
+                "Record a correction in the current month."
+            )
+            % {"month": month_key(month)}
+        )
+    # A later month checked from this one's closing balance must go back first.
+    later = list(
+        FinanceMonth.objects.filter(village=village, month__gt=month)
+        .exclude(status=FinanceMonth.Status.OPEN)
+        .order_by("month")
+        .values_list("month", flat=True)[:6]
+    )
+    if later:
+        raise PublicityError(
+            _("Later months are already checked: send back %(months)s first.")
+            % {"months": ", ".join(month_key(m) for m in later)}
+        )
+    before = row.status
+    row.status = FinanceMonth.Status.OPEN
+    row.opening_balance = row.income = row.expense = row.closing_balance = None
+    row.entry_count = 0
+    row.checked_by, row.checked_at, row.check_note = None, None, ""
+    row.return_note, row.returned_by, row.returned_at = note[:300], actor, timezone.now()
+    row.save()
+    audit.record(
+        actor=actor,
+        action="finance_month.send_back",
+        obj=row,
+        changes={"status": (before, row.status), "note": row.return_note},
     )
     return row
 

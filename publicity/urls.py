@@ -42,6 +42,11 @@ urlpatterns = [
         r"^open/finance/(?P<period>\d{4}-\d{2})/check/$", views.month_check, name="month_check"
     ),
     re_path(
+        r"^open/finance/(?P<period>\d{4}-\d{2})/send-back/$",
+        views.month_send_back,
+        name="month_send_back",
+    ),
+    re_path(
         r"^open/finance/(?P<period>\d{4}-\d{2})/publish/$",
         views.month_publish,
         name="month_publish",

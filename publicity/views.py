@@ -81,6 +81,7 @@ def index(request, village_slug):
         context["unanswered"] = selectors.unanswered_count(request.village)
     if "publicity.finance" in request.village_perms:
         context["book"] = selectors.book(request.village)
+        context["sent_back"] = selectors.sent_back_months(request.village)
     return render(request, "publicity/index.html", context)
 
 
@@ -166,7 +167,7 @@ def item_ask(request, village_slug, pk):
     return _item_page(request, item, status=400, question_form=form)
 
 
-def _statement_page(request, month, status=200, question_form=None):
+def _statement_page(request, month, status=200, question_form=None, send_back_form=None):
     statement = selectors.statement(
         request.village,
         month,
@@ -181,6 +182,7 @@ def _statement_page(request, month, status=200, question_form=None):
         or forms.QuestionForm(initial={"entry": ask} if ask is not None else None),
         "answer_form": forms.AnswerForm(),
         "check_form": forms.CheckForm(),
+        "send_back_form": send_back_form or forms.SendBackForm(),
         "asking_about": "" if ask is None else str(ask),
         "overdue": selectors.overdue_notices(request.village)
         if "publicity.publish" in request.village_perms
@@ -240,6 +242,27 @@ def month_check(request, village_slug, period):
             actor=request.user, village=request.village, month=m, note=note
         ),
         _("Checked. The month's figures are now fixed and it can be published."),
+    )
+
+
+@village_view("publicity.check_finance")
+@require_POST
+def month_send_back(request, village_slug, period):
+    """The finance group sends the month back to the accountant with a note. Without a note
+    nothing changes: the page comes again with the error next to the note."""
+    month = selectors.parse_month(period)
+    if month is None:
+        return _no_such_month(request, period)
+    form = forms.SendBackForm(request.POST)
+    if not form.is_valid():
+        return _statement_page(request, month, status=400, send_back_form=form)
+    return _month_write(
+        request,
+        period,
+        lambda m: services.month_send_back(
+            actor=request.user, village=request.village, month=m, note=form.cleaned_data["note"]
+        ),
+        _("Sent back to the accountant with your note. Check the month again once corrected."),
     )
 
 

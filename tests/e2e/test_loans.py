@@ -1,5 +1,6 @@
 """A loan officer on a phone looks up Wen Peili's household and sees the reported 4.42%."""
 
+import os
 import re
 
 from playwright.sync_api import expect
@@ -37,3 +38,23 @@ def test_officer_looks_up_wen_peili_and_sees_4_42_percent(live_server, page, log
     page.goto(f"{live_server.url}/v/youyi/credit/")
     expect(page.get_by_text(re.compile("王信贷"))).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_the_households_found_are_on_the_first_screen(live_server, page, login):
+    youyi = VillageFactory(name="友谊村", name_en="Youyi Village", slug="youyi")
+    branch = BranchFactory(name="三水支行", villages=[youyi])
+    policy(branch)
+    for name in ("文培力", "文德富", "文秀英"):
+        member(youyi, display_name=name)
+    login(officer(branch, username="sanshui_officer", display_name="王信贷"))
+
+    page.goto(live_server.url + "/bank/")
+    page.get_by_role("searchbox").fill("文")
+    page.get_by_role("button", name="查询").click()
+    found = page.locator("#results .cards a").first
+    expect(found).to_be_in_viewport()
+    box = found.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 740
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    if shots := os.environ.get("SCREENSHOT_DIR"):
+        page.screenshot(path=os.path.join(shots, "bank-lookup-results.png"), full_page=True)

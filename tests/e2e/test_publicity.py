@@ -2,6 +2,7 @@
 kept), the finance group checks the month, the secretary publishes it, and a visitor opens the
 month's statement and sees the chart. Selectors use form actions and field names."""
 
+import os
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -18,6 +19,11 @@ from villageaffairs.models import Role
 
 def _fits(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def _shot(page, name):
+    if shots := os.environ.get("SCREENSHOT_DIR"):
+        page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
 
 
 def test_record_check_publish_and_read_the_month_on_a_phone(live_server, page, login):
@@ -83,3 +89,41 @@ def test_record_check_publish_and_read_the_month_on_a_phone(live_server, page, l
     expect(page.locator(".op-entries")).to_contain_text("德阳市水利建筑队")
     expect(page.locator(f"a[href$='/{key}.csv']")).to_be_visible()
     _fits(page)
+
+
+def test_the_finance_group_sends_a_month_back_and_the_accountant_sees_why(live_server, page, login):
+    village = VillageFactory(name="友谊村", slug="youyi")
+    clerk = accountant(village, username="youyi_accountant", display_name="刘会计")
+    checker = finance_group(village, username="wenpeili", display_name="文培力")
+    last = selectors.add_months(timezone.localdate().replace(day=1), -1)
+    book(village, starts_on=last, opening=Decimal("186420.35"))
+    entry(village, last + timedelta(days=3), "2400.00", counterparty="鱼塘承包户", user=clerk)
+    entry(village, last + timedelta(days=9), "36500.50", "expense", category="public_works")
+    from publicity import services
+
+    services.month_check(actor=checker, village=village, month=last)
+    note = "3 号凭证的金额与发票不符，请核对后改正。"
+    month_url = f"{live_server.url}/v/youyi/open/finance/{last:%Y-%m}/"
+
+    login(checker)
+    page.goto(month_url)
+    form = page.locator("#send-back-form")
+    form.locator("textarea[name=note]").fill(note)
+    form.scroll_into_view_if_needed()
+    _fits(page)
+    _shot(page, "finance-send-back-form")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".messages")).to_contain_text("退回给会计")
+    expect(page.locator("#sent-back")).to_contain_text(note)
+    _shot(page, "finance-sent-back-checker")
+
+    login(clerk)
+    page.goto(f"{live_server.url}/v/youyi/open/")
+    expect(page.get_by_text(note)).to_be_visible()
+    _fits(page)
+    _shot(page, "finance-sent-back-index")
+    page.get_by_role("link", name="去改正该月账目").click()
+    expect(page.locator("#sent-back")).to_contain_text(note)
+    expect(page.get_by_role("link", name="修改").first).to_be_visible()
+    _fits(page)
+    _shot(page, "finance-sent-back-month")

@@ -84,6 +84,23 @@ def test_search_by_name_house_number_phone_and_scanned_sign(client, bank):
     assert not Lookup.objects.exists()  # searching is not looking at credit
 
 
+def test_the_result_comes_before_the_search_forms(client, bank):
+    """On a phone the officer sees what was found first, not 1.5 screens down."""
+    client.force_login(bank.officer)
+    lookup_url = reverse("loans:lookup", kwargs={"branch_id": bank.branch.pk})
+    body = client.get(lookup_url, {"q": "培力", "purpose": "enquiry"}).content.decode()
+    found = body.index(bank.household.code)
+    assert found < body.index('id="search"') < body.index('id="scan"')
+    assert body.index('id="results"') < found
+    # Nothing found says so, first too.
+    body = client.get(lookup_url, {"q": "无此人", "purpose": "enquiry"}).content.decode()
+    assert body.index('class="empty"') < body.index('id="search"')
+    # Before a search there is no result: the search form leads.
+    body = client.get(lookup_url).content.decode()
+    assert 'id="results"' not in body
+    assert body.index('id="search"') < body.index('id="scan"')
+
+
 def test_household_grants_and_revokes_consent(client, bank):
     client.force_login(bank.wen)
     url = reverse("loans_village:consent", args=["youyi", bank.branch.pk])

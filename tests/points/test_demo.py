@@ -27,3 +27,32 @@ def test_demo_matches_the_reported_household_and_is_idempotent():
     assert (LedgerEntry.objects.count(), Rule.objects.count(), Claim.objects.count()) == counts
     xie = household_standing(ctx.households["xieqifu"])
     assert (xie.score, xie.rank) == (483, 17)
+
+
+@pytest.mark.django_db
+def test_the_demo_households_earned_their_points_in_small_entries_over_a_year():
+    """Wen Peili's page shows a year of village life, not one "+563" entry; the totals hold."""
+    from django.utils import timezone
+
+    ctx = core_demo.seed()
+    points_demo.seed(ctx)
+    today = timezone.localdate()
+    for name in points_demo.DEMO_PEOPLE:
+        household = ctx.households[name]
+        entries = list(LedgerEntry.objects.filter(household=household, in_score=True))
+        assert entries, name
+        assert max(abs(e.points) for e in entries) <= 50, name
+        assert any(e.points < 0 for e in entries) or name == "xieqifu", name
+        days = {timezone.localtime(e.created_at).date() for e in entries}
+        assert min(days) >= today.replace(day=1).replace(year=today.year - 1), name
+        assert max(days) <= today, name
+        months = {(d.year, d.month) for d in days}
+        assert len(entries) >= 20 and len(months) >= 10, (name, len(entries), len(months))
+        assert len({e.reason for e in entries}) >= 8, name  # notes, not one line repeated
+        standing = household_standing(household)
+        assert standing.score == sum(e.points for e in entries), name
+    wen = LedgerEntry.objects.filter(household=ctx.households["wenpeili"])
+    assert wen.count() >= 20 and wen.filter(rule__isnull=False).count() >= 10
+    assert household_standing(ctx.households["wenpeili"]).score == 583
+    xie = household_standing(ctx.households["xieqifu"])
+    assert (xie.score, xie.rank, xie.star_level) == (483, 17, 5)

@@ -132,6 +132,7 @@ CASES = [
     Case("publicity:month", lambda p: _u("month", p, "2026-13"), ALL_404),
     Case("publicity:month_csv", lambda p: _u("month_csv", p, _published_month(p)), PUBLIC),
     Case("publicity:month_check", lambda p: _u("month_check", p, "2026-01"), CHECK_POST),
+    Case("publicity:month_send_back", lambda p: _u("month_send_back", p, "2026-01"), CHECK_POST),
     Case("publicity:month_publish", lambda p: _u("month_publish", p, "2026-01"), CADRES_POST),
     Case("publicity:month_ask", lambda p: _u("month_ask", p, "2026-01"), MEMBERS_POST),
     Case("publicity:book", lambda p: _u("book", p), FINANCE),
@@ -193,6 +194,12 @@ CASES = [
         data={"answer": "用于修路。"},
     ),
     _post("month_check", lambda p: _u("month_check", p, _open_month(p)), CHECK_DONE),
+    _post(
+        "month_send_back",
+        lambda p: _u("month_send_back", p, _open_month(p)),
+        CHECK_DONE,
+        data={"note": "第 3 号凭证的金额与发票不符。"},
+    ),
     _post("month_publish", lambda p: _u("month_publish", p, _open_month(p)), CADRES_DONE),
     _post(
         "month_ask",
