@@ -55,3 +55,33 @@ def test_zh_hans_catalogue_is_complete(path):
     fuzzy = [e.msgid for e in po.fuzzy_entries()]
     assert not untranslated, f"untranslated in {path}: {untranslated[:10]}"
     assert not fuzzy, f"fuzzy in {path}: {fuzzy[:10]}"
+
+
+def _translations(entry):
+    if entry.msgid_plural:
+        return tuple(sorted(entry.msgstr_plural.items()))
+    return entry.msgstr
+
+
+def test_no_two_catalogues_translate_one_message_differently():
+    """Django merges the catalogues into one, so where two disagree one wins on every page.
+
+    One English word with two meanings needs a context (pgettext); one meaning, one Chinese.
+    """
+    seen = {}
+    for path in _catalogues():
+        for entry in polib.pofile(str(path)):
+            if entry.obsolete:
+                continue
+            key = (entry.msgctxt, entry.msgid, entry.msgid_plural)
+            seen.setdefault(key, {})[str(path.relative_to(ROOT))] = _translations(entry)
+    clashes = {
+        key: by_catalogue
+        for key, by_catalogue in seen.items()
+        if len(set(by_catalogue.values())) > 1
+    }
+    for (context, msgid, _plural), by_catalogue in sorted(clashes.items(), key=str):
+        print(f"clash: msgctxt={context!r} msgid={msgid!r}: {by_catalogue}")
+    assert not clashes, f"{len(clashes)} msgids translated differently: " + ", ".join(
+        repr(msgid) for _context, msgid, _plural in sorted(clashes, key=str)
+    )
