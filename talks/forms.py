@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from talks.models import COMMENT_MAX, REASON_MAX, TEXT_MAX, TITLE_MAX, Topic, Vote
 from villageaffairs import bounds
@@ -213,7 +214,7 @@ class ManageForm(forms.Form):
         choices=[
             ("handled", _("Mark as handled")),
             ("close", _("Close")),
-            ("decline", _("Decline")),
+            ("decline", pgettext_lazy("topic decision", "Decline")),
             ("merge", _("Merge as duplicate")),
         ]
     )
