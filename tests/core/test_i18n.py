@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.factories import VillageFactory
+from tests.factories import HouseholdFactory, VillageFactory
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -85,3 +85,58 @@ def test_no_two_catalogues_translate_one_message_differently():
     assert not clashes, f"{len(clashes)} msgids translated differently: " + ", ".join(
         repr(msgid) for _context, msgid, _plural in sorted(clashes, key=str)
     )
+
+
+# The words the clashes put on the live site (issue 12), rendered in Chinese.
+
+
+def test_a_new_topic_reads_as_raised_not_as_a_date(client, people):
+    from talks.models import Topic
+    from tests.talks.factories import TopicFactory
+
+    topic = TopicFactory(village=people.here, author=people.villager_here)
+    assert topic.status == Topic.Status.RAISED
+    client.force_login(people.villager_here)
+    body = client.get(topic.get_absolute_url()).content.decode()
+    assert '<span class="tk-status tk-raised">已提出</span>' in body
+    assert "提出时间" not in body
+
+
+def test_a_cadre_is_told_the_topic_is_raised_not_a_date(client, people):
+    from tests.talks.factories import TopicFactory
+
+    topic = TopicFactory(village=people.here, author=people.villager_here)
+    client.force_login(people.cadre_here)
+    url = reverse("talks:manage", args=[people.here.slug, topic.pk])
+    body = client.post(url, {"action": "handled"}, follow=True).content.decode()
+    assert "事项处于“已提出”状态" in body
+    assert "提出时间" not in body
+
+
+def test_the_village_money_balance_is_money_not_points(client, people):
+    from datetime import date
+
+    from tests.publicity.factories import book, entry, publish
+
+    book(people.here, starts_on=date(2026, 1, 1))
+    entry(people.here, date(2026, 1, 6), "500.00")
+    publish(people.here, date(2026, 1, 1))
+    for name in ("village_home", "publicity:index"):
+        body = client.get(reverse(name, args=[people.here.slug])).content.decode()
+        assert "余额" in body, name
+        assert "可用积分" not in body, name
+
+
+def test_the_loan_decline_button_says_what_its_reason_field_says(client, people):
+    from tests.loans.factories import application_for, serving_branch
+
+    branch = serving_branch(people)
+    household = HouseholdFactory(village=people.here)
+    application = application_for(branch, household, applicant=people.villager_here)
+    client.force_login(people.officer_serving)
+    url = reverse("loans:application", args=[branch.pk, application.pk])
+    body = client.get(url).content.decode()
+    assert "拒绝理由" in body
+    assert 'class="loan-decline">拒绝</button>' in body
+    assert 'value="approve">批准</button>' in body
+    assert "不予受理" not in body
