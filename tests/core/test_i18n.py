@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import polib
@@ -85,6 +86,48 @@ def test_no_two_catalogues_translate_one_message_differently():
     assert not clashes, f"{len(clashes)} msgids translated differently: " + ", ".join(
         repr(msgid) for _context, msgid, _plural in sorted(clashes, key=str)
     )
+
+
+# Chinese text takes full-width punctuation: 标题：, 您同意吗？, 金额（元）.
+_CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_ASCII_PUNCTUATION = re.compile(f"[{_CJK}][:?!,;()]|[()][{_CJK}]")
+# Placeholders are not text: %(name)s, %s, {{ name }}, {name}.
+_PLACEHOLDER = re.compile(r"%\([^)]*\)[a-z]|%[a-z%]|\{\{.*?\}\}|\{[\w.]*\}")
+
+
+def _ascii_punctuation(text):
+    return _ASCII_PUNCTUATION.search(_PLACEHOLDER.sub("x", text))
+
+
+@pytest.mark.parametrize("path", _catalogues(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_chinese_text_takes_full_width_punctuation(path):
+    found = []
+    for entry in polib.pofile(str(path)):
+        texts = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+        found += [(entry.msgid, text) for text in texts if _ascii_punctuation(text)]
+    for msgid, text in found:
+        print(f"ASCII punctuation: {msgid!r} -> {text!r}")
+    assert not found, f"{len(found)} msgstr with ASCII punctuation in {path}: {found[:10]}"
+
+
+@pytest.mark.parametrize(
+    ("text", "bad"),
+    [
+        ("标题:", True),
+        ("您同意吗?", True),
+        ("好!", True),
+        ("甲,乙", True),
+        ("甲;乙", True),
+        ("金额(元)", True),
+        ("标题：", False),
+        ("%(name)s: 12:00", False),
+        ("%(name)s必须是数字。", False),
+        ("见 https://example.com/a?b=1", False),
+        ("{{ who }}: 已答复", False),
+    ],
+)
+def test_the_punctuation_check_itself(text, bad):
+    assert bool(_ascii_punctuation(text)) is bad
 
 
 # The words the clashes put on the live site (issue 12), rendered in Chinese.
