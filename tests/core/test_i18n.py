@@ -183,3 +183,37 @@ def test_the_loan_decline_button_says_what_its_reason_field_says(client, people)
     assert 'class="loan-decline">拒绝</button>' in body
     assert 'value="approve">批准</button>' in body
     assert "不予受理" not in body
+
+
+def _visible_text(html):
+    html = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def test_pages_put_full_width_punctuation_around_chinese(client, people):
+    """Punctuation written in a template next to a translated word shows up in Chinese too."""
+    from tests.loans.factories import application_for, serving_branch
+
+    branch = serving_branch(people)
+    household = HouseholdFactory(village=people.here)
+    application = application_for(
+        branch, household, applicant=people.villager_here, approved_amount="250000.00"
+    )
+    client.force_login(people.officer_serving)
+    pages = [
+        reverse("loans:policy", args=[branch.pk]),
+        reverse("loans:application", args=[branch.pk, application.pk]),
+    ]
+    bodies = [client.get(url).content.decode() for url in pages]
+    client.force_login(people.villager_here)
+    for name in ("my_household", "village_home"):
+        pages.append(reverse(name, args=[people.here.slug]))
+        bodies.append(client.get(pages[-1]).content.decode())
+    for url, body in zip(pages, bodies, strict=True):
+        found = _ascii_punctuation(_visible_text(body))
+        assert not found, (
+            url,
+            " ".join(found.string[found.start() - 40 : found.end() + 40].split()),
+        )
+    assert "（批准金额：250,000.00）" in _visible_text(bodies[1])
+    assert "（户主）" in _visible_text(bodies[2])
