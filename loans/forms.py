@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from loans.models import Lookup, RatePolicy
 from villageaffairs import bounds
@@ -85,8 +86,8 @@ class HouseholdApplicationForm(ApplicationForm):
 
 class DecisionForm(forms.Form):
     ACTIONS = [
-        ("approve", _("Approve")),
-        ("decline", _("Decline")),
+        ("approve", pgettext_lazy("loan decision", "Approve")),
+        ("decline", pgettext_lazy("loan decision", "Decline")),
         ("disburse", _("Mark as disbursed")),
     ]
     action = forms.ChoiceField(choices=ACTIONS)

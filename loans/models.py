@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from loans import rates
 from villageaffairs import bounds
@@ -348,11 +349,11 @@ class Application(models.Model):
     """A loan application with the quote frozen when it was made."""
 
     class State(models.TextChoices):
-        SUBMITTED = "submitted", _("submitted")
-        APPROVED = "approved", _("approved")
-        DECLINED = "declined", _("declined")
-        DISBURSED = "disbursed", _("disbursed")
-        WITHDRAWN = "withdrawn", _("withdrawn")
+        SUBMITTED = "submitted", pgettext_lazy("loan state", "submitted")
+        APPROVED = "approved", pgettext_lazy("loan state", "approved")
+        DECLINED = "declined", pgettext_lazy("loan state", "declined")
+        DISBURSED = "disbursed", pgettext_lazy("loan state", "disbursed")
+        WITHDRAWN = "withdrawn", pgettext_lazy("loan state", "withdrawn")
 
     village = village_key()
     household = models.ForeignKey(

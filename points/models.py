@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from villageaffairs import bounds
 from villageaffairs.bounds import between
@@ -214,10 +215,10 @@ class RuleRevision(models.Model):
 
 class Claim(models.Model):
     class State(models.TextChoices):
-        SUBMITTED = "submitted", _("submitted")
-        APPROVED = "approved", _("approved")
-        REJECTED = "rejected", _("rejected")
-        WITHDRAWN = "withdrawn", _("withdrawn")
+        SUBMITTED = "submitted", pgettext_lazy("claim state", "submitted")
+        APPROVED = "approved", pgettext_lazy("claim state", "approved")
+        REJECTED = "rejected", pgettext_lazy("claim state", "rejected")
+        WITHDRAWN = "withdrawn", pgettext_lazy("claim state", "withdrawn")
 
     village = village_key()
     household = models.ForeignKey(
@@ -478,12 +479,12 @@ class Balance(models.Model):
     )
     village = village_key()
     score = models.IntegerField(_("score"), default=0)
-    balance = models.IntegerField(_("balance"), default=0)
+    balance = models.IntegerField(pgettext_lazy("points", "balance"), default=0)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
-        verbose_name = _("balance")
-        verbose_name_plural = _("balances")
+        verbose_name = pgettext_lazy("points", "balance")
+        verbose_name_plural = pgettext_lazy("points", "balances")
         indexes = [models.Index(fields=["village", "-score"], name="balance_village_score")]
 
     def __str__(self):

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from talks import states
 from talks.models import COMMENT_MAX, REASON_MAX, TEXT_MAX, TITLE_MAX, Entrustment, Topic, Vote
@@ -217,7 +218,7 @@ class ManageForm(forms.Form):
     ACTIONS = {
         "handled": _("Mark as handled"),
         "close": _("Close"),
-        "decline": _("Decline"),
+        "decline": pgettext_lazy("topic decision", "Decline"),
         "merge": _("Merge as duplicate"),
     }
     # The note is what the villager reads about why their matter moved or ended. A merge

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from villageaffairs import bounds
 from villageaffairs.media import private_photo_path
@@ -73,14 +74,14 @@ class Topic(models.Model):
         OTHER = "other", _("other")
 
     class Status(models.TextChoices):
-        RAISED = "raised", _("raised")
-        DISCUSSING = "discussing", _("under discussion")
-        HANDLING = "handling", _("being handled")
-        HANDLED = "handled", _("handled")
-        CLOSED = "closed", _("closed")
-        DECLINED = "declined", _("declined")
-        WITHDRAWN = "withdrawn", _("withdrawn")
-        MERGED = "merged", _("merged as duplicate")
+        RAISED = "raised", pgettext_lazy("topic status", "raised")
+        DISCUSSING = "discussing", pgettext_lazy("topic status", "under discussion")
+        HANDLING = "handling", pgettext_lazy("topic status", "being handled")
+        HANDLED = "handled", pgettext_lazy("topic status", "handled")
+        CLOSED = "closed", pgettext_lazy("topic status", "closed")
+        DECLINED = "declined", pgettext_lazy("topic status", "declined")
+        WITHDRAWN = "withdrawn", pgettext_lazy("topic status", "withdrawn")
+        MERGED = "merged", pgettext_lazy("topic status", "merged as duplicate")
 
     village = models.ForeignKey(
         "villageaffairs.Village",
@@ -196,7 +197,7 @@ class Reply(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    role = models.CharField(_("role"), max_length=20, blank=True)
+    role = models.CharField(pgettext_lazy("job title", "role"), max_length=20, blank=True)
     text = models.TextField(_("reply"), max_length=TEXT_MAX)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
@@ -351,7 +352,7 @@ class Vote(models.Model):
     topic = models.ForeignKey(
         Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="votes"
     )
-    question = models.CharField(_("question"), max_length=300)
+    question = models.CharField(pgettext_lazy("vote", "question"), max_length=300)
     # Option 0 is the one that passes ("for"); the rest are against / abstain or alternatives.
     options = models.JSONField(_("options"), default=list)
     electorate = models.CharField(
@@ -369,7 +370,7 @@ class Vote(models.Model):
     closes_at = models.DateTimeField(_("closes"))
     # Snapshot of the electorate when the vote was opened (quorum is measured against it).
     electorate_size = models.PositiveIntegerField(_("electorate size"), default=0)
-    household_count = models.PositiveIntegerField(_("households"), default=0)
+    household_count = models.PositiveIntegerField(pgettext_lazy("count", "households"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("opened by"),
@@ -474,7 +475,7 @@ class RollEntry(models.Model):
         related_name="+",
     )
     # The name as on the register when the roll was written (the roll is published as names).
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     added_at = models.DateTimeField(_("added"), default=timezone.now)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class User(AbstractUser):
@@ -218,7 +219,7 @@ class Resident(models.Model):
         on_delete=models.CASCADE,
         related_name="residents",
     )
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     # Families share a number; it signs in as the one resident whose own number it is.
     phone_owner = models.BooleanField(

@@ -217,7 +217,7 @@ def test_approve_then_disburse_and_the_head_is_told_once(
     assert [m.phone for m in LogBackend.outbox] == ["+8613800000012", "+8613800000012"]
     assert [m.template for m in LogBackend.outbox] == ["loan_decision", "loan_decision"]
     assert LogBackend.outbox[0].params["amount"] == "300000"
-    assert [m.params["state"] for m in LogBackend.outbox] == ["已通过", "已放款"]
+    assert [m.params["state"] for m in LogBackend.outbox] == ["已批准", "已放款"]
     from loans.tasks import application_notify
 
     assert application_notify(app.pk) is False  # already told about this state
