@@ -112,3 +112,44 @@ def test_xie_qifu_votes_for_himself_and_as_his_daughters_proxy(live_server, page
     _fits(page)
     vote.refresh_from_db()
     assert vote.counts == [1, 0, 1]
+
+
+def test_a_villager_without_a_phone_votes_at_the_office(live_server, page, login):
+    """The cadre confirms who she is and hands the device over; she chooses alone, sees her
+    receipt code, and the cadre's next screen is the office page again."""
+    from tests.factories import ResidentFactory
+
+    village = VillageFactory(name="友谊村", slug="youyi")
+    xie = member(village, username="xieqifu", display_name="谢启富")
+    grandma = ResidentFactory(
+        household=Resident.objects.get(user=xie).household, name="谢奶奶", year_of_birth=1942
+    )
+    secretary = member(village, Role.SECRETARY, username="shujun", display_name="舒俊")
+    topic = topic_in(Topic.Status.DISCUSSING, village=village, author=secretary)
+    vote = services.vote_open(
+        actor=secretary,
+        topic=topic,
+        question="新健身广场建在哪里？",
+        options=["村委会旁", "小学后面", "河边"],
+        closes_at=timezone.now() + timedelta(days=3),
+        secret=True,
+        quorum=Vote.Quorum.NONE,
+    )
+    login(secretary)
+    page.goto(f"{live_server.url}/v/youyi/talks/{topic.pk}/votes/{vote.pk}/office/")
+    page.fill("input[name=person_0]", grandma.name)
+    page.fill("input[name=helper_0]", "谢启富")
+    page.check("input[name=identity]")
+    shot(page, "talks-office")
+    _fits(page)
+    page.locator("form.tk-form button").click()
+    expect(page.locator("h1")).to_contain_text("谢奶奶")
+    shot(page, "talks-office-booth")
+    _fits(page)
+    page.locator(".tk-ballot input[name=choice][value='1']").check()
+    page.locator(".tk-ballot button").click()
+    code = page.locator("#receipt-code strong").inner_text().replace("-", "")
+    assert len(code) == 8
+    expect(page.locator("main")).not_to_contain_text("小学后面")
+    page.get_by_role("link", name="交还设备：下一位选民").click()
+    expect(page.locator("h1")).to_contain_text("到村委会投票")

@@ -1,6 +1,8 @@
 """The talks demo: Xiqian's banquet vote (209 for, 1 against, passed, rule adopted, five stars)
 and Youyi's ditch (replied within hours, handled, rated). Running it twice adds nothing."""
 
+from datetime import timedelta
+
 from django.core.management import call_command
 
 from talks.demo import BANQUET_TITLE, DITCH_TITLE
@@ -42,3 +44,24 @@ def test_the_demo_tells_both_stories_and_is_idempotent(db, client):
     assert "209" in page and "婚前不办酒席" in page
     home = client.get("/v/xiqian/").content.decode()
     assert vote.question in home
+
+    # Youyi's fitness square: an open secret vote on three sites, some ballots in, not Xie
+    # Qifu's; his daughter, working in Chengdu, has entrusted her vote to him.
+    from django.utils import timezone
+
+    from talks.demo import DAUGHTER, SQUARE_SITES, SQUARE_TITLE
+    from talks.models import Entrustment, Participation, Receipt, SecretBallot
+
+    square = Topic.objects.get(village__slug="youyi", title=SQUARE_TITLE).votes.get()
+    now = timezone.now()
+    assert square.secret and square.options == SQUARE_SITES and square.is_open
+    assert timedelta(days=1) < square.closes_at - now < timedelta(days=5)
+    cast = Participation.objects.filter(vote=square)
+    assert 0 < cast.count() == SecretBallot.objects.filter(vote=square).count()
+    assert cast.count() == Receipt.objects.filter(vote=square).count()
+    assert not cast.filter(entry__resident__user__username="xieqifu").exists()
+    entrusted = Entrustment.objects.get(vote=square, withdrawn_at__isnull=True)
+    assert entrusted.entry.name == DAUGHTER and not cast.filter(entry=entrusted.entry).exists()
+    assert entrusted.proxy.resident.user.username == "xieqifu"
+    assert entrusted.relation == Entrustment.Relation.PARENT
+    assert not Ballot.objects.filter(vote=square).exists()  # secret: no named ballots

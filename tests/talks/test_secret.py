@@ -189,11 +189,27 @@ class TestPublishedFiguresAgree(TestCase):
     @given(
         choices=st.lists(st.integers(min_value=0, max_value=2), max_size=12),
         repeats=st.lists(st.integers(min_value=0, max_value=11), max_size=4),
+        entrusted=st.integers(min_value=0, max_value=3),
     )
-    def test_participants_receipts_and_totals_agree(self, choices, repeats):
+    def test_participants_receipts_and_totals_agree(self, choices, repeats, entrusted):
+        from talks.models import Entrustment
+
         vote = _secret(self.village, self.cadre)
-        for voter, choice in zip(self.voters, choices, strict=False):
-            services.ballot_cast(actor=voter, vote=vote, choice=choice)
+        proxy = self.voters[-1]  # the first ``entrusted`` voters entrust their vote to the last
+        given = {
+            i: services.entrust(
+                actor=self.voters[i],
+                vote=vote,
+                proxy_resident_id=proxy.resident.pk,
+                relation=Entrustment.Relation.SIBLING,
+            )
+            for i in range(entrusted)
+        }
+        for i, (voter, choice) in enumerate(zip(self.voters, choices, strict=False)):
+            if i in given:
+                services.ballot_cast(actor=proxy, vote=vote, choice=choice, entrustment=given[i].pk)
+            else:
+                services.ballot_cast(actor=voter, vote=vote, choice=choice)
         for i in repeats:  # second ballots are refused and change nothing
             if i < len(choices):
                 with pytest.raises(TalksError):
