@@ -109,11 +109,16 @@ def all_people(people):
     people.secretary_here = member(here, Role.SECRETARY, username="secretary_here")
     people.accountant_here = member(here, Role.ACCOUNTANT, username="accountant_here")
     people.finance_here = member(here, Role.FINANCE_GROUP, username="finance_here")
-    people.supervisor_here = member(here, Role.SUPERVISOR, username="supervisor_here")
     people.resident_here = member(
         here,
         household=Household.objects.get(residents__user=people.villager_here),
         username="resident_here",
+    )
+    people.supervisor_here = member(
+        here,
+        Role.SUPERVISOR,
+        household=Household.objects.get(residents__user=people.villager_here),
+        username="supervisor_here",
     )
     people.manager_serving = officer(
         serving_branch(people), BranchRole.Role.MANAGER, username="manager_serving"

@@ -28,14 +28,18 @@ LIKE = {
     "accountant_here": "cadre_here",  # the village accountant ("publicity.finance")
     "finance_here": "villager_here",  # finance group member ("publicity.check_finance")
     "resident_here": "villager_here",  # a villager of the village who is not a household head
-    "supervisor_here": "villager_here",  # supervisory committee member ("talks.recount")
+    # A supervisory committee member ("talks.recount") in the same household as the villager,
+    # not its head: like the resident above, where a case does not name them.
+    "supervisor_here": "resident_here",
     "manager_serving": "officer_serving",  # manager of the serving branch
 }
 ROLES = BASE_ROLES + tuple(LIKE)
 
 
 def status_for(statuses: dict[str, int], role: str) -> int:
-    return statuses[role] if role in statuses else statuses[LIKE[role]]
+    while role not in statuses:
+        role = LIKE[role]
+    return statuses[role]
 
 
 BANK_ROLES = ("officer_serving", "officer_other")
