@@ -37,7 +37,8 @@ EXCLUDE: list[str] = []
 
 
 def _scene():
-    """Youyi with a ranking, a claimable rule, a topic under vote, a published month, a bank."""
+    """Youyi with a ranking, a claim waiting for review, a topic under vote, a published month
+    and an open one, a bank."""
     town = RegionFactory(name="三水镇", name_en="Sanshui Town")
     village = VillageFactory(
         name="友谊村", name_en="Youyi Village", slug="youyi", region=town, region_path="三水镇"
@@ -48,7 +49,9 @@ def _scene():
     for household, score in ((xie, 483), (villager.resident.household, 300)):
         points.award_direct(actor=None, household=household, points=score, reason="参加治安巡逻")
     points.rankings_recompute(village_id=village.pk)
-    RuleFactory(village=village, points=5, text="参加义务劳动")
+    rule = RuleFactory(village=village, points=5, text="参加义务劳动")
+    household = villager.resident.household
+    points.claim_submit(actor=villager, household=household, rule=rule, note="清理了水渠")
 
     topic = topic_in(Topic.Status.DISCUSSING, village=village, author=villager, title="修水渠")
     talks.vote_open(
@@ -61,11 +64,13 @@ def _scene():
 
     clerk = accountant(village, username="youyi_accountant", display_name="刘会计")
     checker = finance_group(village, username="checker", display_name="文培力")
-    month = selectors.add_months(timezone.localdate().replace(day=1), -1)
+    month = selectors.add_months(timezone.localdate().replace(day=1), -2)
     book(village, starts_on=month, opening=Decimal("186420.35"))
     entry(village, month + timedelta(days=2), "2400.00", counterparty="鱼塘承包户", user=clerk)
     entry(village, month + timedelta(days=5), "3200.00", "expense", category="management")
     publish(village, month, checker=checker, publisher=secretary)
+    last = selectors.add_months(month, 1)  # recorded, not yet checked
+    ditch = entry(village, last + timedelta(days=8), "36500.50", "expense", user=clerk)
 
     branch = BranchFactory(name="三水支行", villages=[village])
     policy(branch)
@@ -78,6 +83,10 @@ def _scene():
         "household": xie,
         "topic": topic,
         "month": f"{month:%Y-%m}",
+        "clerk": clerk,
+        "checker": checker,
+        "last": f"{last:%Y-%m}",
+        "entry": ditch,
     }
 
 
@@ -97,13 +106,18 @@ PAGES = [
     ("publicity-month", None, lambda s: f"/v/youyi/open/finance/{s['month']}/"),
     ("bank-lookup", "officer", lambda s: "/bank/"),
     ("cadre-work", "secretary", lambda s: "/v/youyi/work/"),
+    # The journeys' own pages: the cadre's forms, the accountant's, the finance group's.
+    ("review", "secretary", lambda s: "/v/youyi/review/"),
+    ("topic-cadre", "secretary", lambda s: f"/v/youyi/talks/{s['topic'].pk}/"),
+    ("entry-edit", "clerk", lambda s: f"/v/youyi/open/finance/entries/{s['entry'].pk}/edit/"),
+    ("month-send-back", "checker", lambda s: f"/v/youyi/open/finance/{s['last']}/"),
 ]
 
 
-# Every visible link and button (and the rating stars, a graphic that carries meaning), its
-# text colour against the first opaque background behind it: a second check beside axe's,
-# which leaves some elements undecided. AA: 4.5:1, or 3:1 for large text (24 px, or 18.66 px
-# bold) and for the stars.
+# A second check beside axe's, which leaves some elements undecided: every visible link and
+# button, the rating stars (a graphic that carries meaning) and the chart's labels, their colour
+# against the first opaque background behind them. AA: 4.5:1, or 3:1 for large text (24 px, or
+# 18.66 px bold) and for the stars.
 CONTRAST = """() => {
     const lum = (c) => {
         const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(Number).map((v) => {
@@ -121,17 +135,18 @@ CONTRAST = """() => {
         return "rgb(255, 255, 255)";
     };
     const low = [];
-    for (const el of document.querySelectorAll("a, button, .pts-stars")) {
+    for (const el of document.querySelectorAll("a, button, .pts-stars, svg text")) {
         const box = el.getBoundingClientRect();
         if (!box.width || !box.height || !el.textContent.trim()) continue;
         const st = getComputedStyle(el);
         if (st.visibility === "hidden" || el.disabled) continue;
-        const [a, b] = [lum(st.color), lum(behind(el))];
+        const ink = el.matches("svg text") ? st.fill : st.color;
+        const [a, b] = [lum(ink), lum(behind(el))];
         const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
         const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight) >= 700;
         const large = size >= 24 || (bold && size >= 18.66) || el.matches(".pts-stars");
         if (ratio < (large ? 3 : 4.5)) {
-            const what = `${st.color} on ${behind(el)}: ${ratio.toFixed(2)}`;
+            const what = `${ink} on ${behind(el)}: ${ratio.toFixed(2)}`;
             low.push(`${el.outerHTML.slice(0, 80)} ${what}`);
         }
     }
