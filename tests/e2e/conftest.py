@@ -80,7 +80,8 @@ def login(live_server, page):
 SCREENS = os.environ.get("SCREENSHOT_DIR") or os.path.join("test-artifacts", "screens")
 
 
-def shot(page, name: str) -> None:
-    """A full-page screenshot at the phone's size, kept by CI as an artifact for review."""
+def shot(page, name: str, full_page: bool = True) -> None:
+    """A screenshot at the phone's size (the full page unless told), kept by CI as an artifact
+    for review: in test-artifacts/screens/, or in SCREENSHOT_DIR when it is set."""
     os.makedirs(SCREENS, exist_ok=True)
-    page.screenshot(path=os.path.join(SCREENS, f"{name}.png"), full_page=True)
+    page.screenshot(path=os.path.join(SCREENS, f"{name}.png"), full_page=full_page)

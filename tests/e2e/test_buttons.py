@@ -1,8 +1,8 @@
 """At a phone's size, as Chromium draws them: every button on the villager's and the cadres'
 pages can be read (AA contrast against what is really behind it), is a 44 px target, and radios
-and checkboxes sit on the line of their labels. SCREENSHOT_DIR keeps a picture of each page."""
+and checkboxes sit on the line of their labels.
+A picture of each page is kept in test-artifacts/screens/."""
 
-import os
 from datetime import date
 
 from django.urls import reverse
@@ -11,13 +11,12 @@ from playwright.sync_api import expect
 from points import services as points
 from talks import services as talks
 from talks.models import Topic
+from tests.e2e.conftest import shot
 from tests.factories import HouseholdFactory, VillageFactory, member
 from tests.points.factories import RuleFactory
 from tests.publicity.factories import accountant, book, entry
 from tests.talks.factories import topic_in
 from villageaffairs.models import Role
-
-SHOTS = os.environ.get("SCREENSHOT_DIR")
 
 # For every visible button (and button-looking link): its text colour against the first
 # opaque background behind it, and its size; for every radio and checkbox in a label: how far
@@ -58,8 +57,7 @@ MEASURE = """() => {
 
 
 def _check(page, name, *, expect_buttons=()):
-    if SHOTS:
-        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+    shot(page, name)
     found = page.evaluate(MEASURE)
     assert found["width"] <= 360, name
     texts = [b["text"] for b in found["buttons"]]

@@ -1,25 +1,24 @@
 """At a phone's size: the cadre's action on a matter and the points forms ask before they act,
-and a refusal is seen at the top of the page. SCREENSHOT_DIR=… keeps a picture of each step."""
+and a refusal is seen at the top of the page.
+A picture of each step is kept in test-artifacts/screens/."""
 
-import os
 import re
 
 from playwright.sync_api import expect
 
 from points.models import Claim, LedgerEntry
 from talks.models import Event, Topic
+from tests.e2e.conftest import shot
 from tests.factories import HouseholdFactory, VillageFactory, member
 from tests.points.factories import RuleFactory
 from tests.talks.factories import topic_in
 from villageaffairs.models import Role
 
-SHOTS = os.environ.get("SCREENSHOT_DIR")
 LONG = "积极参加村里组织的义务劳动、环境整治、垃圾分类和志愿服务活动，并有村民小组长签字证明"
 
 
 def _shot(page, name, full_page=True):
-    if SHOTS:
-        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=full_page)
+    shot(page, name, full_page=full_page)
 
 
 def _fits(page):

@@ -1,11 +1,11 @@
 """A loan officer on a phone looks up Wen Peili's household and sees the reported 4.42%."""
 
-import os
 import re
 
 from playwright.sync_api import expect
 
 from loans.models import Lookup
+from tests.e2e.conftest import shot
 from tests.factories import VillageFactory, member
 from tests.loans.conftest import give_points
 from tests.loans.factories import BranchFactory, consent_for, officer, policy
@@ -56,5 +56,4 @@ def test_the_households_found_are_on_the_first_screen(live_server, page, login):
     box = found.bounding_box()
     assert box is not None and box["y"] + box["height"] <= 740
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    if shots := os.environ.get("SCREENSHOT_DIR"):
-        page.screenshot(path=os.path.join(shots, "bank-lookup-results.png"), full_page=True)
+    shot(page, "bank-lookup-results")

@@ -2,7 +2,6 @@
 kept), the finance group checks the month, the secretary publishes it, and a visitor opens the
 month's statement and sees the chart. Selectors use form actions and field names."""
 
-import os
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -12,6 +11,7 @@ from playwright.sync_api import expect
 
 from publicity import selectors
 from publicity.models import FinanceEntry
+from tests.e2e.conftest import shot
 from tests.factories import VillageFactory, member
 from tests.publicity.factories import accountant, book, entry, finance_group, publish
 from villageaffairs.models import Role
@@ -22,8 +22,7 @@ def _fits(page):
 
 
 def _shot(page, name):
-    if shots := os.environ.get("SCREENSHOT_DIR"):
-        page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
+    shot(page, name)
 
 
 def test_record_check_publish_and_read_the_month_on_a_phone(live_server, page, login):

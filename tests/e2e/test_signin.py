@@ -1,20 +1,17 @@
 """Signing in on a 360 px phone: the number first, the code from the SMS, and the landing."""
 
-import os
 import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import shot
 from tests.factories import HouseholdFactory, ResidentFactory, VillageFactory, member
 from villageaffairs.models import Role
 from villageaffairs.sms import LogBackend
 
-SHOTS = os.environ.get("SCREENSHOT_DIR")
-
 
 def _shot(page, name):
-    if SHOTS:
-        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+    shot(page, name)
 
 
 def _code_for(phone):
