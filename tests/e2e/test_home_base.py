@@ -1,12 +1,13 @@
 """The villager's phone at 360 px: after signing in, My household is the home base, the claim
 button is on the first screen, five tabs sit at the bottom, and nothing scrolls sideways."""
 
+import os
 import re
 
 from playwright.sync_api import expect
 
 from points import services
-from tests.e2e.conftest import PHONE, shot
+from tests.e2e.conftest import PHONE, SCREENS, shot
 from tests.factories import HouseholdFactory, VillageFactory, member
 from tests.points.factories import RuleFactory
 from tests.talks.factories import TopicFactory
@@ -60,6 +61,7 @@ def test_a_villager_lands_on_the_home_base_with_the_claim_button_on_the_first_sc
     assert header["height"] <= 64
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "me-home")
+    page.screenshot(path=os.path.join(SCREENS, "me-home-first-screen.png"))  # what a phone shows
 
     # At the bottom of the page the tabs cover nothing: the sign-out button clears them.
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
