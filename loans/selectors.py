@@ -307,3 +307,16 @@ def public_profile(household: Household) -> CreditProfile:
         star_level=standing.star_level,
         policy=None,
     )
+
+
+def my_household_context(household: Household) -> dict:
+    """The loans part of a villager's home base: the household's current loan or application,
+    if any (one query; a withdrawn or declined one is history, shown on the credit page)."""
+    current = (
+        Application.objects.filter(village_id=household.village_id, household=household)
+        .exclude(state__in=[Application.State.WITHDRAWN, Application.State.DECLINED])
+        .select_related("branch__bank")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return {"loans_current": current}

@@ -271,3 +271,18 @@ def cadre_work_items(village: Village) -> list[dict]:
         {"label": _("Point claims to review"), "count": claims, "url": review},
         {"label": _("Objections to points to resolve"), "count": objections, "url": review},
     ]
+
+
+def my_household_context(household: Household) -> dict:
+    """The points part of a villager's home base: the standing, the latest entries and the
+    claims still waiting for a decision (a fixed number of queries)."""
+    return {
+        "points_standing": household_standing(household),
+        "points_entries": public_entries(household, limit=5),
+        "points_open_claims": list(
+            Claim.objects.filter(household=household, state=Claim.State.SUBMITTED)
+            .select_related("rule")
+            .only("points", "state", "created_at", "rule__text", "household_id")
+            .order_by("-created_at", "-pk")[:5]
+        ),
+    }

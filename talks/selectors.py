@@ -423,3 +423,14 @@ def cadre_work_items(village) -> list[dict]:
             "url": reverse("talks:reports", kwargs={"village_slug": village.slug}),
         },
     ]
+
+
+def my_household_context(household) -> dict:
+    """The talks part of a villager's home base: matters raised by the household's members,
+    newest first (one query)."""
+    rows = (
+        Topic.objects.filter(village_id=household.village_id, author__resident__household=household)
+        .only("pk", "title", "status", "created_at", "comment_count", "support_count")
+        .order_by("-created_at", "-pk")
+    )
+    return {"talks_household_topics": list(rows[:5])}

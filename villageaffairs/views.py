@@ -73,8 +73,18 @@ def household_register(request, village_slug):
 
 @village_view("village.member")
 def my_household(request, village_slug):
+    """The villager's home base: where they land after signing in. Each app may add its part:
+    ``<app>.selectors.my_household_context(household)`` returns a dict, and
+    ``<app>/_my_household.html`` renders it (included by the template, in HOME_APPS order)."""
     household = selectors.household_of_user(request.user, request.village)
-    return render(request, "villageaffairs/my_household.html", {"household": household})
+    context = {"household": household, "household_sections": []}
+    if household is not None:
+        for app in HOME_APPS:
+            module = _optional_module(f"{app}.selectors")
+            if module is not None and hasattr(module, "my_household_context"):
+                context.update(module.my_household_context(household))
+                context["household_sections"].append(f"{app}/_my_household.html")
+    return render(request, "villageaffairs/my_household.html", context)
 
 
 @require_GET

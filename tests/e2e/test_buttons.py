@@ -83,7 +83,10 @@ def test_the_villagers_small_actions_can_be_seen(live_server, page, login):
 
     login(villager)
     page.goto(live_server.url + reverse("points:claims", args=["youyi"]))
-    _check(page, "claims-withdraw", expect_buttons=["撤回", "退出登录"])
+    _check(page, "claims-withdraw", expect_buttons=["撤回"])
+    # A villager signs out from their home base (the phone header keeps only the inbox).
+    page.goto(live_server.url + reverse("my_household", args=["youyi"]))
+    _check(page, "me-home-buttons", expect_buttons=["申报积分", "说事", "退出登录"])
 
     topic = talks.topic_raise(
         actor=villager,
