@@ -146,3 +146,50 @@ def test_the_finance_group_sends_a_month_back_with_a_note(live_server, page, log
     expect(page.get_by_role("link", name="修改").first).to_be_visible()
     _fits(page)
     shot(page, "journey-finance-4-accountant-month")
+
+
+def test_the_villager_signs_in_claims_points_and_withdraws_the_claim(live_server, page):
+    """By phone and SMS code, as a villager does: lands on My household, taps 申报积分, claims
+    under a rule, sees the claim waiting for review, and withdraws it."""
+    from tests.factories import HouseholdFactory, ResidentFactory
+    from villageaffairs.sms import LogBackend
+
+    village = VillageFactory(name="友谊村", slug="youyi")
+    home = HouseholdFactory(village=village, name="谢启富", house_number="017")
+    ResidentFactory(
+        household=home, village=village, name="谢启富", phone="+8613800000011", phone_owner=True
+    )
+    RuleFactory(village=village, points=8, text="帮助邻居收稻子，不计报酬，邻居认可")
+    RuleFactory(village=village, points=-5, text="垃圾不入桶")
+    LogBackend.outbox.clear()
+
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("手机号").fill("13800000011")
+    page.get_by_role("button", name="发送验证码").click()
+    sent = [s for s in LogBackend.outbox if s.template == "login_code"]
+    page.get_by_label("验证码").fill(sent[-1].params["code"])
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(live_server.url + "/v/youyi/me/")
+    expect(page.get_by_role("heading", name="我的家庭")).to_be_visible()
+    shot(page, "journey-villager-1-home", full_page=False)
+
+    page.get_by_role("link", name="申报积分").first.click()
+    expect(page.get_by_role("heading", name="申报积分")).to_be_visible()
+    expect(page.locator(".pts-rules")).not_to_contain_text("垃圾不入桶")  # no deductions
+    page.get_by_label(re.compile("帮助邻居收稻子")).check()
+    page.get_by_label("事情经过").fill("帮三组王大爷收了两天稻子。")
+    page.get_by_role("button", name="提交审核").click()
+    claims = page.locator(".pts-entries")
+    expect(claims).to_contain_text("帮助邻居收稻子")
+    expect(claims).to_contain_text("待审核")
+    shot(page, "journey-villager-2-claimed")
+    _fits(page)
+
+    claims.get_by_role("button", name="撤回").click()
+    expect(page.locator(".pts-entries")).to_contain_text("已撤回")
+    expect(page.locator(".pts-entries button")).to_have_count(0)
+    shot(page, "journey-villager-3-withdrawn")
+    _fits(page)
+    claim = Claim.objects.get(household=home)
+    assert claim.state == Claim.State.WITHDRAWN
+    assert not LedgerEntry.objects.filter(household=home).exists()
