@@ -96,6 +96,7 @@ PAGES = [
     ("signin", None, lambda s: "/accounts/login/"),
     ("village-home", None, lambda s: "/v/youyi/"),
     ("village-home-villager", "villager", lambda s: "/v/youyi/"),
+    ("my-household", "villager", lambda s: "/v/youyi/me/"),
     ("ranking", "villager", lambda s: "/v/youyi/ranking/"),
     ("household", None, lambda s: f"/h/{s['household'].code}/"),
     ("claims", "villager", lambda s: "/v/youyi/claims/"),
