@@ -27,6 +27,26 @@ def check_sms_backend_in_production(app_configs, **kwargs):
     return []
 
 
+@register(Tags.security, deploy=True)
+def check_site_url_in_production(app_configs, **kwargs):
+    """Printed QR codes carry SITE_URL: with DEBUG off it must be a public address, or a
+    village prints 2,000 wooden signs that lead nowhere."""
+    from villageaffairs.printing import address_problem
+
+    if settings.DEBUG:
+        return []
+    problem = address_problem((settings.SITE_URL or "").strip())
+    if problem:
+        return [
+            Error(
+                str(problem),
+                hint="Set SITE_URL to the public https address (README, Configuration).",
+                id="villageaffairs.E106",
+            )
+        ]
+    return []
+
+
 @register()
 def check_sms_settings(app_configs, **kwargs):
     """A configured provider has its sign name, keys and a template id for every template."""

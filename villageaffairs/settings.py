@@ -26,6 +26,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 if DEBUG or TESTING:
     ALLOWED_HOSTS += ["testserver", "localhost", "127.0.0.1"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The public address printed in QR codes (courtyard signs, notices): e.g. https://cun.example.cn.
+# Never taken from a request's Host. `check --deploy` requires a public one with DEBUG off.
+SITE_URL = env_str("SITE_URL", "")
 
 INSTALLED_APPS = [
     "villageaffairs",

@@ -13,6 +13,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 64 + "-a-real-production-secret-value-Qq9#",
     "ALLOWED_HOSTS": "cun.example.cn",
     "CSRF_TRUSTED_ORIGINS": "https://cun.example.cn",
+    "SITE_URL": "https://cun.example.cn",
     "DATABASE_URL": "sqlite:////tmp/va-deploy-check.sqlite3",
     "REDIS_URL": "redis://127.0.0.1:6379/9",
     "SMS_BACKEND": "aliyun",
@@ -36,6 +37,7 @@ def _manage(*args, env):
             "DJANGO_ALLOW_ASYNC_UNSAFE",
             "DATABASE_URL",
             "REDIS_URL",
+            "SITE_URL",
         }
         and not k.startswith("SMS_")
     }
@@ -81,6 +83,17 @@ def test_check_deploy_refuses_the_log_backend_with_debug_off():
     assert "villageaffairs.E101" in result.stderr
     result = _manage("check", "--deploy", env={**env, "SMS_BACKEND": "log", "DEBUG": "true"})
     assert "villageaffairs.E101" not in result.stderr + result.stdout  # development is fine
+
+
+def test_check_deploy_requires_a_public_site_url_with_debug_off():
+    for site_url in ("", "http://localhost:8000", "http://192.168.1.20", "ftp://cun.example.cn"):
+        env = {**PRODUCTION_ENV, "SITE_URL": site_url}
+        result = _manage("check", "--deploy", env=env)
+        assert result.returncode != 0, site_url
+        assert "villageaffairs.E106" in result.stderr, site_url
+    development = {**PRODUCTION_ENV, "SITE_URL": "", "DEBUG": "true"}
+    result = _manage("check", "--deploy", env=development)
+    assert "villageaffairs.E106" not in result.stderr + result.stdout
 
 
 def test_check_refuses_a_provider_without_keys_or_template_ids():
