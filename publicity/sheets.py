@@ -5,7 +5,6 @@ same entries. Headers and choice values are accepted in Chinese or English (and 
 accountants keep their own sheets in either.
 """
 
-import csv
 import io
 import re
 from datetime import date, datetime
@@ -19,6 +18,7 @@ from import_export import fields, resources, widgets
 from publicity.models import Category, Direction, FinanceEntry, category_direction
 from publicity.money import parse_amount
 from villageaffairs import csvexport
+from villageaffairs.sheets import SheetError, read_rows
 
 COLUMNS = [
     ("date", _("Date")),
@@ -66,10 +66,6 @@ def _localized(label_pairs) -> dict[str, str]:
     return lookup
 
 
-class SheetError(ValidationError):
-    pass
-
-
 # --- export -------------------------------------------------------------------------------------
 
 
@@ -101,67 +97,11 @@ def read_sheet(upload) -> tablib.Dataset:
     """An uploaded .xlsx or .csv as a Dataset with the canonical column codes, or SheetError."""
     if upload.size > MAX_BYTES:
         raise SheetError(_("The sheet is larger than 2 MB. Split it by month."), code="too_big")
-    raw = upload.read()
-    name = (upload.name or "").lower()
-    if raw.startswith(b"PK\x03\x04") or name.endswith(".xlsx"):
-        dataset = _read_xlsx(raw)
-    else:
-        dataset = _read_csv(raw)
+    rows = read_rows(upload.read(), upload.name or "")
+    dataset = tablib.Dataset(headers=[str(h) for h in rows[0]])
+    for r in rows[1:]:
+        dataset.append(r)
     return canonical(dataset)
-
-
-def _read_xlsx(raw: bytes) -> tablib.Dataset:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any broken workbook is the same to the user
-        raise SheetError(
-            _("This file is not an Excel workbook (.xlsx) we can read."), code="format"
-        ) from None
-    sheet = book.worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    book.close()
-    rows = [r for r in rows if any(c not in (None, "") for c in r)]
-    if not rows:
-        raise SheetError(_("The sheet is empty."), code="empty")
-    width = len(rows[0])
-    dataset = tablib.Dataset(headers=[str(h or "") for h in rows[0]])
-    for r in rows[1:]:
-        dataset.append([_cell(c) for c in (r + [None] * width)[:width]])
-    return dataset
-
-
-def _cell(value):
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if value is None:
-        return ""
-    return value
-
-
-def _read_csv(raw: bytes) -> tablib.Dataset:
-    # Excel on a Chinese Windows saves CSV in GB18030 unless told otherwise.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise SheetError(_("The file's text encoding is not readable."), code="encoding")
-    if "\x00" in text:
-        raise SheetError(_("This file is not a CSV sheet."), code="format")
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
-    if not rows:
-        raise SheetError(_("The sheet is empty."), code="empty")
-    width = len(rows[0])
-    dataset = tablib.Dataset(headers=rows[0])
-    for r in rows[1:]:
-        dataset.append((r + [""] * width)[:width])
-    return dataset
 
 
 def canonical(dataset: tablib.Dataset) -> tablib.Dataset:

@@ -112,16 +112,41 @@ def _save_role_formset(request, user, formset):
 
 @admin.register(Region)
 class RegionAdmin(AuditedOperatorAdmin):
-    list_display = ("name", "name_en", "level", "parent")
+    list_display = ("name", "name_en", "level", "code", "parent")
     list_filter = ("level",)
-    search_fields = ("name", "name_en")
+    search_fields = ("name", "name_en", "code")
+    autocomplete_fields = ("parent",)
+
+
+class VillageForm(forms.ModelForm):
+    class Meta:
+        model = Village
+        fields = ("name", "name_en", "slug", "code", "region", "introduction", "is_active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = _("Leave empty to make one from the name in pinyin.")
+        self.fields["region"].queryset = Region.objects.filter(level=Region.Level.TOWN)
+
+    def clean_slug(self):
+        from villageaffairs.divisions import unique_village_slug
+
+        slug = self.cleaned_data.get("slug")
+        if slug:
+            return slug
+        return unique_village_slug(
+            self.cleaned_data.get("name") or "",
+            self.cleaned_data.get("name_en") or "",
+            exclude_pk=self.instance.pk,
+        )
 
 
 @admin.register(Village)
 class VillageAdmin(AuditedOperatorAdmin):
-    list_display = ("name", "name_en", "slug", "region", "is_active")
-    search_fields = ("name", "name_en", "slug")
-    prepopulated_fields = {"slug": ("name_en",)}
+    form = VillageForm
+    list_display = ("name", "name_en", "slug", "code", "region", "is_active")
+    search_fields = ("name", "name_en", "slug", "code")
     readonly_fields = ("region_path",)
 
     def save_model(self, request, obj, form, change):

@@ -4,6 +4,8 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -48,6 +50,11 @@ def clean_phone_field(value: str | None) -> str:
         raise ValidationError({"phone": error}) from error
 
 
+division_code_validator = RegexValidator(
+    r"^\d{12}$", _("A division code is 12 digits."), code="division_code"
+)
+
+
 class Region(models.Model):
     """Province, city, county or town; each region's parent is the level above."""
 
@@ -60,6 +67,16 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=60)
     name_en = models.CharField(_("English name"), max_length=80, blank=True)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    # The official 12-digit statistical division code (统计用区划代码): the key for imports.
+    code = models.CharField(
+        _("division code"),
+        max_length=12,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[division_code_validator],
+        help_text=_("The official 12-digit statistical division code (统计用区划代码)."),
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent"),
@@ -78,6 +95,21 @@ class Region(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        from villageaffairs.divisions import hierarchy_problem
+
+        problem = hierarchy_problem(
+            level=self.level,
+            code=self.code or "",
+            parent_level=self.parent.level if self.parent_id else None,
+            parent_code=(self.parent.code or "") if self.parent_id else "",
+        )
+        if problem:
+            raise ValidationError({"parent": problem})
+        if self.pk and self.parent_id and self.pk in {r.pk for r in self.parent.path()}:
+            raise ValidationError({"parent": _("A region cannot lie inside itself.")})
 
     def path(self) -> list["Region"]:
         """From the province down to this region."""
@@ -133,6 +165,15 @@ class Village(models.Model):
     region = models.ForeignKey(
         Region, verbose_name=_("town"), on_delete=models.PROTECT, related_name="villages"
     )
+    code = models.CharField(
+        _("division code"),
+        max_length=12,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[division_code_validator],
+        help_text=_("The official 12-digit statistical division code (统计用区划代码)."),
+    )
     # Denormalised text of the region path so the directory search is one indexed query.
     region_path = models.CharField(_("region"), max_length=255, blank=True, editable=False)
     introduction = models.TextField(_("introduction"), blank=True)
@@ -151,6 +192,20 @@ class Village(models.Model):
         from django.urls import reverse
 
         return reverse("village_home", kwargs={"village_slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        from villageaffairs.divisions import hierarchy_problem
+
+        if self.region_id:
+            problem = hierarchy_problem(
+                level="village",
+                code=self.code or "",
+                parent_level=self.region.level,
+                parent_code=self.region.code or "",
+            )
+            if problem:
+                raise ValidationError({"region": problem})
 
 
 def new_household_code() -> str:

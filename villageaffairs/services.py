@@ -2,9 +2,9 @@
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
 
 from villageaffairs import audit, housenumbers
+from villageaffairs.divisions import unique_village_slug
 from villageaffairs.models import (
     Household,
     Region,
@@ -33,7 +33,7 @@ def village_create(
     village = Village.objects.create(
         name=name,
         name_en=name_en,
-        slug=slug or slugify(name_en or name),
+        slug=slug or unique_village_slug(name, name_en),
         region=region,
         region_path=region_path_text(region),
         introduction=introduction,

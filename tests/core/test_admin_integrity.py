@@ -312,8 +312,15 @@ def test_user_changes_never_put_a_password_in_the_trail(client, people):
 
 def test_region_and_village_changes_are_audited(client, people):
     client.force_login(people.operator)
+    county = Region.objects.create(name="广汉市", level="county")
     response = client.post(
         reverse("admin:villageaffairs_region_add"), {"name": "新镇", "level": "town"}
+    )
+    assert response.status_code == 200  # a town lies in a county
+    assert not Region.objects.filter(name="新镇").exists()
+    response = client.post(
+        reverse("admin:villageaffairs_region_add"),
+        {"name": "新镇", "level": "town", "parent": county.pk},
     )
     assert response.status_code == 302
     region = Region.objects.get(name="新镇")
