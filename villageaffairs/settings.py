@@ -29,6 +29,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The public address printed in QR codes (courtyard signs, notices): e.g. https://cun.example.cn.
 # Never taken from a request's Host. `check --deploy` requires a public one with DEBUG off.
 SITE_URL = env_str("SITE_URL", "")
+# A Server-Timing header (database time, query count, total) on every response, for operators.
+SERVER_TIMING = env_bool("SERVER_TIMING", False)
 
 INSTALLED_APPS = [
     "villageaffairs",
@@ -56,6 +58,7 @@ WECHAT_LOGIN_ENABLED = env_bool("WECHAT_LOGIN_ENABLED", False)
 
 MIDDLEWARE = [
     "villageaffairs.middleware.RequestIdMiddleware",
+    "villageaffairs.timing.ServerTimingMiddleware",  # only with SERVER_TIMING on
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages are compressed (static files come compressed from WhiteNoise, above). BREACH:
