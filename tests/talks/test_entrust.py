@@ -293,6 +293,10 @@ def test_at_the_office_the_cadre_confirms_identity_and_the_voter_chooses(client,
     vote = _vote(people)
     booth = _at_office(client, people, vote, grandma, helper=neighbour)
     assert booth.status_code == 200 and "talks/booth.html" in [t.name for t in booth.templates]
+    # A kiosk page: nothing on it leads into the cadre's account (inbox, sign-out, admin).
+    page = booth.content.decode()
+    assert "account_logout" not in page and "/accounts/logout/" not in page
+    assert "/inbox/" not in page and str(people.cadre_here) not in page
     token = booth.context["form"].initial["token"]
     done = client.post(_url("office_cast", vote), {"token": token, "choice": 2})
     assert len(done.context["code"]) == 8 and done.context["at_office"]
