@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -456,6 +457,7 @@ class Plan:
     residents_changed: list[ResidentChange] = field(default_factory=list)
     departures: list[Resident] = field(default_factory=list)
     unchanged: int = 0
+    departures_applied: int = 0
     # internal: what apply() needs
     households: dict = field(default_factory=dict)
     matched: dict = field(default_factory=dict)  # row number -> Resident
@@ -929,3 +931,42 @@ def sheet_discard(*, village: Village, token: str) -> None:
     name = _stored_name(village, token)
     if name is not None and default_storage.exists(name):
         default_storage.delete(name)
+
+
+# --- forms of the cadre pages ---------------------------------------------------------------------
+
+
+class UploadForm(forms.Form):
+    sheet = forms.FileField(
+        label=gettext_lazy("Household register (.xlsx)"),
+        help_text=gettext_lazy(
+            "One row per person. Columns: household number, villager group, name, relation to "
+            "the head, sex, date of birth, mobile number. No ID-card numbers."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def clean_sheet(self):
+        upload = self.cleaned_data["sheet"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)}
+            )
+        self.data_bytes = upload.read()
+        try:
+            self.sheet = read_sheet(self.data_bytes)
+        except SheetError as error:
+            raise forms.ValidationError(error.messages) from None
+        return upload
+
+
+class ConfirmForm(forms.Form):
+    digest = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    confirm_departures = forms.BooleanField(
+        label=gettext_lazy("Also mark the residents above as no longer registered here"),
+        required=False,
+    )

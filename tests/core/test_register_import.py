@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import HouseholdFactory, ResidentFactory, VillageFactory
@@ -370,3 +371,150 @@ def test_the_command_applies_departures_only_when_told(village, tmp_path):
     code, _output = _run(village.slug, str(second), "--confirm-departures")
     assert code == 0
     assert not Resident.objects.get(name="周桂兰").registered
+
+
+# --- the cadre pages -----------------------------------------------------------------------------
+
+
+def _upload(client, village, data, name="register.xlsx"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse("household_import", args=[village.slug]),
+        {"sheet": SimpleUploadedFile(name, data)},
+    )
+
+
+def test_a_cadre_uploads_previews_and_confirms(client, people):
+    client.force_login(people.cadre_here)
+    response = _upload(client, people.here, xlsx(GOOD))
+    assert response.status_code == 302
+    preview = response["Location"]
+    page = client.get(preview)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "赵小军" in text and "001" in text
+    assert not Resident.objects.filter(village=people.here, name="赵小军").exists()
+    # The cadre's and the villager's own households are not on the sheet: listed, kept.
+    departing = {r.name for r in page.context["result"].departures}
+    assert str(people.cadre_here) in departing
+
+    done = client.post(preview, {"digest": page.context["form"].initial["digest"]})
+    assert done.status_code == 302
+    assert done["Location"] == reverse("household_register", args=[people.here.slug])
+    assert Resident.objects.filter(village=people.here, name="赵小军").exists()
+    assert Resident.objects.get(user=people.cadre_here).registered
+    entry = AuditEntry.objects.get(village=people.here, action="register.import")
+    assert entry.actor == people.cadre_here
+    # The server's copy is gone: the same confirmation cannot run twice.
+    assert client.get(preview).status_code == 404
+
+
+def test_departures_are_applied_only_when_ticked(client, people):
+    client.force_login(people.cadre_here)
+    preview = _upload(client, people.here, xlsx(GOOD))["Location"]
+    digest = client.get(preview).context["form"].initial["digest"]
+    client.post(preview, {"digest": digest, "confirm_departures": "on"})
+    cadre = Resident.objects.get(user=people.cadre_here)
+    assert not cadre.registered
+    assert cadre.user == people.cadre_here  # nothing deleted, the account kept
+    assert Household.objects.filter(pk=cadre.household_id).exists()
+
+
+def test_a_sheet_with_errors_shows_them_and_cannot_be_confirmed(client, people):
+    client.force_login(people.cadre_here)
+    bad = [*GOOD, ["003", "二组", "王建华", "舅舅", "男", "1972-01-01", ""]]
+    preview = _upload(client, people.here, xlsx(bad))["Location"]
+    page = client.get(preview)
+    assert page.status_code == 200
+    assert "舅舅" in page.content.decode()
+    assert 'name="digest"' not in page.content.decode()
+    digest = page.context["result"].digest()
+    assert client.post(preview, {"digest": digest}).status_code == 400
+    assert not Resident.objects.filter(village=people.here, name="赵德明").exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b"%PDF-1.4 not a sheet", "register.xlsx"),
+        (b"a,b,c\n1,2,3\n", "register.csv"),
+        (b"PK\x03\x04corrupt", "register.xlsx"),
+        (b"PK\x03\x04" + b"\0" * register_import.MAX_BYTES, "big.xlsx"),
+    ],
+)
+def test_a_file_that_is_no_register_is_refused_on_the_form(client, people, data, name):
+    client.force_login(people.cadre_here)
+    response = _upload(client, people.here, data, name)
+    assert response.status_code == 400
+    assert response.context["form"].errors["sheet"]
+    assert not Household.objects.filter(village=people.here, house_number="001").exists()
+
+
+def test_another_villages_sheet_is_not_found(client, people):
+    token = register_import.sheet_store(village=people.elsewhere, data=xlsx(GOOD))
+    client.force_login(people.cadre_here)
+    url = reverse("household_import_preview", args=[people.here.slug, token])
+    assert client.get(url).status_code == 404
+    client.force_login(people.cadre_elsewhere)
+    here = register_import.sheet_store(village=people.here, data=xlsx(GOOD))
+    assert (
+        client.get(reverse("household_import_preview", args=[people.here.slug, here])).status_code
+        == 404
+    )
+    forged = reverse("household_import_preview", args=[people.here.slug, "e30:forged:token"])
+    client.force_login(people.cadre_here)
+    assert client.get(forged).status_code == 404
+
+
+def test_a_villager_cannot_import(client, people):
+    client.force_login(people.villager_here)
+    assert _upload(client, people.here, xlsx(GOOD)).status_code == 404
+    assert not Household.objects.filter(village=people.here, house_number="001").exists()
+
+
+def test_the_preview_takes_the_same_queries_for_a_small_and_a_big_sheet(
+    client, people, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(people.cadre_here)
+    small = _upload(client, people.here, xlsx(GOOD))["Location"]
+    big_rows = GOOD + [
+        [f"{n:03d}", "三组", f"村民{n}", "户主", "男", "1970-01-01", ""] for n in range(3, 80)
+    ]
+    big = _upload(client, people.here, xlsx(big_rows))["Location"]
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(small).status_code == 200
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert client.get(big).status_code == 200
+
+
+# --- the admin entry point -----------------------------------------------------------------------
+
+
+def test_the_admin_action_and_link_lead_to_the_cadres_village(client, people):
+    client.force_login(people.cadre_here)
+    household = Household.objects.get(residents__user=people.cadre_here)
+    response = client.post(
+        reverse("admin:villageaffairs_household_changelist"),
+        {"action": "import_register", "_selected_action": [household.pk]},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("household_import", args=[people.here.slug])
+    changelist = client.get(reverse("admin:villageaffairs_household_changelist"))
+    link = reverse("admin:villageaffairs_household_import")
+    assert link in changelist.content.decode()
+    assert client.get(link)["Location"] == reverse("household_import", args=[people.here.slug])
+
+
+def test_the_admin_entry_point_keeps_to_the_villages_one_manages(client, people):
+    link = reverse("admin:villageaffairs_household_import")
+    client.force_login(people.cadre_here)
+    other = client.get(link, {"village__id__exact": people.elsewhere.pk})
+    assert other["Location"] == reverse("household_import", args=[people.here.slug])
+    client.force_login(people.operator)
+    assert client.get(link)["Location"] == reverse("admin:villageaffairs_household_changelist")
+    chosen = client.get(link, {"village__id__exact": people.elsewhere.pk})
+    assert chosen["Location"] == reverse("household_import", args=[people.elsewhere.slug])
