@@ -356,7 +356,7 @@ def _read_row(number, cells, relations, sexes) -> tuple[Row, list[Problem]]:
 
     for code, value in cells.items():
         text = _text(value)
-        if ID_NUMBER.fullmatch(text) and code != "born_on":
+        if ID_NUMBER.fullmatch(text):
             problem(code, _("This looks like an ID-card number; ID numbers are not stored."))
             continue
         if len(text) > 60:

@@ -121,7 +121,10 @@ def test_an_id_card_column_is_not_read_and_an_id_number_in_a_cell_is_refused(vil
     bad = [["003", "一组", "张三", "户主", "男", "1970-01-01", "11010519491231002X"]]
     result = plan_for(village, bad)
     assert errors(result) == [(2, "Mobile number", result.problems[0].message)]
-    assert "ID" in result.problems[0].message or "身份证" in result.problems[0].message
+    assert "ID-card" in result.problems[0].message
+    in_a_date = [["003", "一组", "张三", "户主", "男", "11010519491231002X", ""]]
+    assert [(r, c) for r, c, _m in errors(plan_for(village, in_a_date))] == [(2, "Date of birth")]
+    assert "11010519491231002X" not in str(errors(plan_for(village, in_a_date)))
 
 
 # --- bad rows: a clear error, nothing saved ------------------------------------------------------
