@@ -296,8 +296,16 @@ class HouseholdAdmin(VillageScopedAdmin):
 
 @admin.register(Resident)
 class ResidentAdmin(VillageScopedAdmin):
-    list_display = ("name", "household", "phone", "phone_owner", "year_of_birth", "village")
-    list_filter = ("village", "phone_owner")
+    list_display = (
+        "name",
+        "household",
+        "phone",
+        "phone_owner",
+        "year_of_birth",
+        "registered",
+        "village",
+    )
+    list_filter = ("village", "phone_owner", "registered")
     search_fields = ("name", "phone", "household__house_number")
     list_select_related = ("household", "village")
     raw_id_fields = ("user",)

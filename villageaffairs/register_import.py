@@ -534,11 +534,18 @@ def plan(village: Village, sheet: Sheet, *, lock: bool = False) -> Plan:
     if lock:
         households_qs = households_qs.select_for_update()
         residents_qs = residents_qs.select_for_update()
-    existing: dict[str, Household] = {}
+    spelled: dict[str, list[Household]] = {}
     for household in households_qs:
-        key = household_key(household.house_number)
-        # Two stored spellings of one number: the one written as the sheet writes it wins later.
-        existing.setdefault(key, household)
+        spelled.setdefault(household_key(household.house_number), []).append(household)
+    # Two stored spellings of one number ("17" and "017"): the one the sheet writes, else the
+    # first (as selectors.household_by_house_number does for a typed number).
+    first_spelling = {
+        row.household_key: row.house_number for row in reversed(sheet.rows) if row.house_number
+    }
+    existing: dict[str, Household] = {
+        key: next((h for h in found if h.house_number == first_spelling.get(key)), found[0])
+        for key, found in spelled.items()
+    }
     by_household: dict[int, list[Resident]] = {}
     for resident in residents_qs:
         by_household.setdefault(resident.household_id, []).append(resident)
@@ -756,6 +763,9 @@ def plan(village: Village, sheet: Sheet, *, lock: bool = False) -> Plan:
                 (str(FIELD_LABELS[name]), _shown(name, old), _shown(name, new))
                 for name, (old, new) in values.items()
             ]
+            if "phone" in values and resident.user_id:
+                # services.resident_update: a new number ends the old number's account link.
+                shown.append((_("account"), _("linked"), _("unlinked: signs in again")))
             result.residents_changed.append(ResidentChange(resident, row, values, shown))
         else:
             result.unchanged += 1

@@ -521,3 +521,27 @@ def test_the_admin_entry_point_keeps_to_the_villages_one_manages(client, people)
     assert client.get(link)["Location"] == reverse("admin:villageaffairs_household_changelist")
     chosen = client.get(link, {"village__id__exact": people.elsewhere.pk})
     assert chosen["Location"] == reverse("household_import", args=[people.elsewhere.slug])
+
+
+def test_a_new_number_for_a_resident_with_an_account_says_the_account_is_unlinked(village):
+    from tests.factories import UserFactory
+
+    do_import(village, GOOD)
+    son = Resident.objects.get(name="赵小军")
+    son.user = UserFactory(phone="+8613900000102")
+    son.save(update_fields=["user"])
+    rows = [list(row) for row in GOOD]
+    rows[2][6] = "139 0000 0999"
+    change = plan_for(village, rows).residents_changed[0]
+    assert change.shown[-1] == ("account", "linked", "unlinked: signs in again")
+    do_import(village, rows)
+    son.refresh_from_db()
+    assert son.user is None and son.phone == "+8613900000999"
+
+
+def test_the_sheets_spelling_of_a_house_number_finds_its_household(village):
+    HouseholdFactory(village=village, house_number="1")
+    written = HouseholdFactory(village=village, house_number="001")
+    result = plan_for(village, GOOD[:3])
+    assert result.ok
+    assert result.households["1"].household == written
