@@ -3,6 +3,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -25,6 +27,7 @@ from villageaffairs.models import (
     User,
     Village,
 )
+from villageaffairs.permissions import managed_village_ids
 from villageaffairs.phones import normalize_phone
 
 admin.site.site_header = _("Village Affairs administration")
@@ -234,7 +237,40 @@ class HouseholdAdmin(VillageScopedAdmin):
     readonly_fields = ("code",)
     fields = ("village", "house_number", "villager_group", "head", "code")
     inlines = [ResidentInline]
-    actions = ["reissue_code"]
+    actions = ["reissue_code", "import_register"]
+    change_list_template = "admin/villageaffairs/household/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_register_view)
+        return [
+            path("import/", view, name="villageaffairs_household_import"),
+            *super().get_urls(),
+        ]
+
+    def import_register_view(self, request):
+        """The admin's way to the register import: the cadre's own village's import page (the
+        village chosen in the list's filter when they manage several, or are an operator)."""
+        managed = managed_village_ids(request.user)
+        chosen = request.GET.get("village__id__exact", "")
+        village = None
+        if chosen.isascii() and chosen.isdigit() and (managed is None or int(chosen) in managed):
+            village = Village.objects.filter(pk=int(chosen)).first()
+        elif managed is not None and len(managed) == 1:
+            village = Village.objects.filter(pk=managed[0]).first()
+        if village is None:
+            self.message_user(
+                request, _("Choose the village in the filter first."), messages.WARNING
+            )
+            return redirect("admin:villageaffairs_household_changelist")
+        return redirect("household_import", village.slug)
+
+    @admin.action(description=_("Import the household register of their village from Excel"))
+    def import_register(self, request, queryset):
+        villages = list(Village.objects.filter(pk__in=queryset.values("village_id")).distinct()[:2])
+        if len(villages) != 1:
+            self.message_user(request, _("Choose households of one village."), messages.ERROR)
+            return None
+        return redirect("household_import", villages[0].slug)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "head":
@@ -285,8 +321,16 @@ class HouseholdAdmin(VillageScopedAdmin):
 
 @admin.register(Resident)
 class ResidentAdmin(VillageScopedAdmin):
-    list_display = ("name", "household", "phone", "phone_owner", "year_of_birth", "village")
-    list_filter = ("village", "phone_owner")
+    list_display = (
+        "name",
+        "household",
+        "phone",
+        "phone_owner",
+        "year_of_birth",
+        "registered",
+        "village",
+    )
+    list_filter = ("village", "phone_owner", "registered")
     search_fields = ("name", "phone", "household__house_number")
     list_select_related = ("household", "village")
     raw_id_fields = ("user",)

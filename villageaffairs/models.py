@@ -264,6 +264,26 @@ class Household(models.Model):
         return reverse("household_public", kwargs={"code": self.code})
 
 
+class Relation(models.TextChoices):
+    """A resident's relation to the head of household, as the register (户籍) writes it."""
+
+    HEAD = "head", pgettext_lazy("relation to the head", "head")
+    SPOUSE = "spouse", pgettext_lazy("relation to the head", "spouse")
+    SON = "son", pgettext_lazy("relation to the head", "son")
+    DAUGHTER = "daughter", pgettext_lazy("relation to the head", "daughter")
+    PARENT = "parent", pgettext_lazy("relation to the head", "parent")
+    GRANDCHILD = "grandchild", pgettext_lazy("relation to the head", "grandchild")
+    SIBLING = "sibling", pgettext_lazy("relation to the head", "brother or sister")
+    DAUGHTER_IN_LAW = "daughter_in_law", pgettext_lazy("relation to the head", "daughter-in-law")
+    SON_IN_LAW = "son_in_law", pgettext_lazy("relation to the head", "son-in-law")
+    OTHER = "other", pgettext_lazy("relation to the head", "other")
+
+
+class Sex(models.TextChoices):
+    MALE = "m", pgettext_lazy("sex", "male")
+    FEMALE = "f", pgettext_lazy("sex", "female")
+
+
 class Resident(models.Model):
     village = models.ForeignKey(
         Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="residents"
@@ -289,6 +309,12 @@ class Resident(models.Model):
     # The exact date when the register has it: who turns 18 on a vote's opening date.
     born_on = models.DateField(_("date of birth"), null=True, blank=True)
     # Set from the household register (户籍): only residents registered here are on a roll.
+    relation = models.CharField(
+        _("relation to the head"), max_length=20, choices=Relation.choices, blank=True
+    )
+    sex = models.CharField(
+        pgettext_lazy("person", "sex"), max_length=1, choices=Sex.choices, blank=True
+    )
     registered = models.BooleanField(
         _("registered in the village"),
         default=True,

@@ -98,6 +98,9 @@ def resident_create(
     year_of_birth: int | None = None,
     is_head: bool = False,
     phone_owner: bool = False,
+    born_on=None,
+    relation: str = "",
+    sex: str = "",
 ) -> Resident:
     resident = Resident.objects.create(
         village_id=household.village_id,
@@ -105,7 +108,10 @@ def resident_create(
         name=name,
         phone=normalize_phone(phone) if phone else "",
         phone_owner=bool(phone and phone_owner),
-        year_of_birth=year_of_birth,
+        year_of_birth=born_on.year if born_on else year_of_birth,
+        born_on=born_on,
+        relation=relation,
+        sex=sex,
     )
     if is_head:
         household_set_head(actor=actor, household=household, resident=resident)
@@ -208,7 +214,19 @@ def role_revoke(*, actor, user, village: Village, role: str) -> None:
     user_refresh_staff(actor=actor, user=user)
 
 
-RESIDENT_FIELDS = ("household", "name", "phone", "phone_owner", "year_of_birth", "user")
+RESIDENT_FIELDS = (
+    "household",
+    "name",
+    "phone",
+    "phone_owner",
+    "year_of_birth",
+    "user",
+    # Kept from the household register (villageaffairs.register_import).
+    "born_on",
+    "relation",
+    "sex",
+    "registered",
+)
 
 
 @transaction.atomic

@@ -9,6 +9,12 @@ village_patterns = [
     path("", views.village_home, name="village_home"),
     path("work/", views.cadre_work, name="cadre_work"),
     path("households/", views.household_register, name="household_register"),
+    path("households/import/", views.household_import, name="household_import"),
+    path(
+        "households/import/<str:token>/",
+        views.household_import_preview,
+        name="household_import_preview",
+    ),
     path("me/", views.my_household, name="my_household"),
     path("", include("points.urls")),
     path("", include("talks.urls")),

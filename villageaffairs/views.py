@@ -1,12 +1,14 @@
 import importlib
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from villageaffairs import health, selectors
+from villageaffairs import health, register_import, selectors
 from villageaffairs.parsing import page_param, text_param
 from villageaffairs.tenancy import village_view
 
@@ -69,6 +71,80 @@ def household_register(request, village_slug):
     q = text_param(request.GET, "q", max_length=60)
     page = selectors.household_register(request.village, q, page_param(request.GET))
     return render(request, "villageaffairs/register.html", {"q": q, "page": page})
+
+
+@village_view("village.manage")
+@require_http_methods(["GET", "POST"])
+def household_import(request, village_slug):
+    """Upload the household register sheet; the preview comes next, nothing is saved here."""
+    form = register_import.UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        token = register_import.sheet_store(village=request.village, data=form.data_bytes)
+        return redirect("household_import_preview", village_slug, token)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "villageaffairs/register_import.html", {"form": form}, status=status)
+
+
+PREVIEW_LIMIT = 50  # rows per list on the page; the command prints them all
+
+
+@village_view("village.manage")
+@require_http_methods(["GET", "POST"])
+def household_import_preview(request, village_slug, token):
+    """The sheet's errors and planned changes, and the confirmation. The sheet is read and
+    checked again from the server's copy at each step (register_import.sheet_store); the
+    confirmation applies only the plan the cadre saw."""
+    data = register_import.sheet_load(village=request.village, token=token)
+    if data is None:
+        raise Http404("No such sheet.")
+    try:
+        sheet = register_import.read_sheet(data)
+    except register_import.SheetError:
+        raise Http404("No such sheet.") from None
+    result = register_import.plan(request.village, sheet)
+    form = register_import.ConfirmForm(request.POST or None, initial={"digest": result.digest()})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and result.ok:
+            try:
+                done = register_import.register_import(
+                    actor=request.user,
+                    village=request.village,
+                    sheet=sheet,
+                    confirm_departures=form.cleaned_data["confirm_departures"],
+                    expected_digest=form.cleaned_data["digest"],
+                )
+            except register_import.RegisterImportError as error:
+                result = error.plan or result
+                messages.error(request, str(error))
+                form = register_import.ConfirmForm(initial={"digest": result.digest()})
+            else:
+                register_import.sheet_discard(village=request.village, token=token)
+                messages.success(request, _import_summary(done))
+                return redirect("household_register", village_slug)
+    context = {"result": result, "form": form, "limit": PREVIEW_LIMIT}
+    return render(request, "villageaffairs/register_import_preview.html", context, status=status)
+
+
+def _import_summary(done) -> str:
+    summary = _(
+        "The register was imported: %(households)d households and %(residents)d residents "
+        "added, %(changed)d residents changed."
+    ) % {
+        "households": len(done.households_added),
+        "residents": len(done.residents_added),
+        "changed": len(done.residents_changed),
+    }
+    if done.departures and done.departures_applied:
+        summary += " " + _("%(n)d residents marked as no longer registered.") % {
+            "n": done.departures_applied
+        }
+    elif done.departures:
+        summary += " " + _("%(n)d residents not on the sheet are still registered.") % {
+            "n": len(done.departures)
+        }
+    return summary
 
 
 @village_view("village.member")
