@@ -384,3 +384,17 @@ def test_the_cadre_work_page_queries_do_not_grow_with_the_requests(
     with django_assert_max_num_queries(len(one)):
         page = client.get(reverse("cadre_work", args=["youyi"])).content.decode()
     assert page.count('name="reason"') == 6
+
+
+def test_the_demo_has_one_waiting_request_in_youyi_and_a_resident_to_claim(db):
+    from villageaffairs import demo
+
+    demo.seed()
+    demo.seed()  # idempotent
+    waiting = JoinRequest.objects.get(state=JoinRequest.State.PENDING)
+    assert waiting.village.slug == "youyi" and waiting.resident.user is None
+    free = Resident.objects.get(household__village__slug="youyi", name="谢明华")
+    assert free.household.house_number == "017"
+    assert free.user is None and free.phone == ""
+    assert free.born_on == datetime.date(1994, 9, 12)
+    assert Resident.objects.filter(name="谢明华").count() == 1
