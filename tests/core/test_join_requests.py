@@ -398,3 +398,26 @@ def test_the_demo_has_one_waiting_request_in_youyi_and_a_resident_to_claim(db):
     assert free.user is None and free.phone == ""
     assert free.born_on == datetime.date(1994, 9, 12)
     assert Resident.objects.filter(name="谢明华").count() == 1
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        {"house_number": "١٧", "name": "谢小梅", "born_on": BORN_TEXT},
+        {"house_number": "x" * 500, "name": "y" * 500, "born_on": "99999-01-01"},
+        {"house_number": "²", "name": "\x00", "born_on": "1996-02-30"},
+        {"house_number": "", "name": "", "born_on": ""},
+        {"house_number": "017", "name": "谢小梅", "born_on": "0001-01-01"},
+    ],
+)
+def test_junk_input_is_answered_on_the_form_and_saves_nothing(youyi, junk):
+    *_rest, cadre, newcomer = youyi
+    response = _client(newcomer).post(reverse("village_join", args=["youyi"]), junk)
+    assert response.status_code == 200
+    assert not JoinRequest.objects.exists()
+    join_request = pending_join_request(youyi[0], youyi[1])
+    url = reverse("join_decide", args=["youyi", join_request.pk])
+    for data in ({"decision": "x" * 400}, {"decision": "refuse", "reason": "r" * 5000}, {}):
+        assert _client(cadre).post(url, data).status_code == 302
+    join_request.refresh_from_db()
+    assert join_request.state == JoinRequest.State.PENDING
