@@ -62,6 +62,10 @@ def requests_of_user(user) -> list[JoinRequest]:
     )
 
 
+def latest_request_of_user(user) -> JoinRequest | None:
+    return JoinRequest.objects.filter(user=user).select_related("village").order_by("-pk").first()
+
+
 def pending_request_of_user(user) -> JoinRequest | None:
     return JoinRequest.objects.filter(user=user, state=JoinRequest.State.PENDING).first()
 

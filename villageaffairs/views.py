@@ -17,6 +17,8 @@ def directory(request):
     page = Paginator(selectors.village_search(q), 30).get_page(page_param(request.GET))
     # Where an account that is nobody yet lands after signing in: it is offered to ask to join.
     context = {"q": q, "page": page, "may_ask_to_join": joining.may_ask_to_join(request.user)}
+    if context["may_ask_to_join"]:
+        context["join_request"] = joining.latest_request_of_user(request.user)
     return render(request, "villageaffairs/directory.html", context)
 
 

@@ -319,6 +319,8 @@ def test_refusing_needs_a_reason_and_the_asker_reads_it(youyi):
     assert not newcomer.village_roles.exists()
     page = _client(newcomer).get(reverse("join")).content.decode()
     assert "已拒绝" in page and "本户没有此人，请到村委会核对" in page
+    landing = _client(newcomer).get(reverse("home")).content.decode()
+    assert "您加入友谊村的申请：已拒绝" in landing
 
 
 def test_a_request_of_another_village_is_not_found(youyi):
