@@ -423,3 +423,17 @@ def test_junk_input_is_answered_on_the_form_and_saves_nothing(youyi, junk):
         assert _client(cadre).post(url, data).status_code == 302
     join_request.refresh_from_db()
     assert join_request.state == JoinRequest.State.PENDING
+
+
+def test_the_admin_lists_only_the_cadres_village_requests_and_changes_none(youyi):
+    village, home, *_rest, cadre, newcomer = youyi
+    cadre.is_staff = True
+    cadre.save(update_fields=["is_staff"])
+    ours = pending_join_request(village, home, user=newcomer)
+    theirs = pending_join_request(VillageFactory(slug="xiqian"))
+    client = _client(cadre)
+    page = client.get(reverse("admin:villageaffairs_joinrequest_changelist")).content.decode()
+    assert ours.name in page and theirs.name not in page
+    url = reverse("admin:villageaffairs_joinrequest_change", args=[theirs.pk])
+    assert client.get(url).status_code in (302, 404)
+    assert client.get(reverse("admin:villageaffairs_joinrequest_add")).status_code == 403
