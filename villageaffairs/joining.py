@@ -92,8 +92,8 @@ def pending_for_head(user, village: Village) -> list[JoinRequest]:
     )
 
 
-def pending_in_village(village: Village, pk: int) -> JoinRequest:
-    """A waiting request of the village, or 404 (another village's, or already decided)."""
+def request_in_village(village: Village, pk: int) -> JoinRequest:
+    """A request of the village (a decided one too: deciding again says so), or 404."""
     from django.shortcuts import get_object_or_404
 
     return get_object_or_404(
@@ -180,7 +180,14 @@ def join_request_confirm(*, actor, join_request: JoinRequest) -> JoinRequest:
     if Resident.objects.filter(user_id=join_request.user_id).exists():
         raise ValidationError(CANNOT_ASK, code="cannot_ask")
     _decide(join_request, actor=actor, state=JoinRequest.State.CONFIRMED)
-    _resident_link(actor=actor, resident=resident, user=join_request.user, action="join.confirm")
+    _resident_link(
+        actor=actor, resident=resident, user=join_request.user, action="account.link_join"
+    )
+    # An account made for an unknown number has no name yet: it takes the register's, as one
+    # made at a first sign-in does (services.user_for_phone).
+    type(join_request.user).objects.filter(pk=join_request.user_id, display_name="").update(
+        display_name=resident.name
+    )
     audit.record(
         actor=actor,
         action="join.confirm",

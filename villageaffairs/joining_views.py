@@ -110,7 +110,7 @@ def village_join(request, village_slug):
 @require_POST
 def join_decide(request, village_slug, pk):
     """A cadre confirms or refuses (with a reason) on the cadre work page."""
-    join_request = joining.pending_in_village(request.village, pk)
+    join_request = joining.request_in_village(request.village, pk)
     return _decide(request, join_request, DecideForm(request.POST), "cadre_work")
 
 

@@ -38,7 +38,7 @@ def youyi(db):
     head = member(village, household=home, username="xieqifu")
     daughter = ResidentFactory(household=home, village=village, name="谢小梅", born_on=BORN)
     cadre = member(village, Role.CADRE, username="cadre")
-    newcomer = UserFactory(username="p8613900000001", phone="+8613900000001")
+    newcomer = UserFactory(username="p8613900000001", phone="+8613900000001", display_name="")
     return village, home, head, daughter, cadre, newcomer
 
 
@@ -246,6 +246,8 @@ def test_the_cadre_sees_the_request_with_the_resident_matched_and_confirms_it(yo
     assert join_request.decided_by == cadre and join_request.decided_at is not None
     assert newcomer.village_roles.filter(village=village, role=Role.VILLAGER).exists()
     assert AuditEntry.objects.filter(action="join.confirm", actor=cadre).exists()
+    newcomer.refresh_from_db()
+    assert str(newcomer) == "谢小梅"
     # The newcomer now has their household, and the join page says so.
     mine = _client(newcomer).get(reverse("my_household", args=["youyi"]))
     assert mine.status_code == 200 and "谢小梅" in mine.content.decode()
