@@ -75,3 +75,24 @@ def member(village, role=Role.VILLAGER, household=None, **user_kwargs):
         household.name = resident.name
         household.save(update_fields=["head", "name"])
     return user
+
+
+def pending_join_request(village, household=None, **kwargs):
+    """A waiting join request of a new account for a resident (without account) of
+    ``household`` (a new one of ``village`` when not given)."""
+    import datetime
+
+    from villageaffairs.models import JoinRequest
+
+    household = household or HouseholdFactory(village=village)
+    born_on = datetime.date(1990, 5, 17)
+    resident = ResidentFactory(household=household, village=village, born_on=born_on)
+    return JoinRequest.objects.create(
+        village=village,
+        household=household,
+        resident=resident,
+        user=kwargs.pop("user", None) or UserFactory(),
+        name=resident.name,
+        born_on=born_on,
+        **kwargs,
+    )

@@ -21,6 +21,7 @@ from villageaffairs.admin_scoping import (
 from villageaffairs.models import (
     AuditEntry,
     Household,
+    JoinRequest,
     Region,
     Resident,
     RoleAssignment,
@@ -399,6 +400,26 @@ class AuditEntryAdmin(VillageScopedAdmin):
     list_select_related = ("actor", "village")
 
     # The trail is append-only, in the admin too.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(VillageScopedAdmin):
+    """Read only: requests are decided on the cadre work page (or My household), where the
+    service checks the resident and writes the audit trail."""
+
+    list_display = ("created_at", "name", "household", "resident", "state", "decided_by")
+    list_filter = ("state",)
+    search_fields = ("name", "household__house_number")
+    list_select_related = ("household", "resident", "decided_by")
+
     def has_add_permission(self, request):
         return False
 

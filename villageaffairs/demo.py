@@ -4,6 +4,7 @@
 data in ``<app>/demo.py`` with a ``seed(ctx)`` function; ``seed_demo`` calls them in order.
 """
 
+import datetime
 import random
 from dataclasses import dataclass, field
 
@@ -11,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from villageaffairs import services
-from villageaffairs.models import Household, Region, Resident, Role, Village
+from villageaffairs.models import Household, JoinRequest, Region, Resident, Role, Village
 
 DEMO_PASSWORD = "village-demo-2026"  # noqa: S105 - documented demo logins, local run only
 
@@ -184,8 +185,50 @@ def seed(stdout=None) -> DemoContext:
         ctx.users[username] = user
         ctx.households[username] = household
 
+    _seed_join_requests(ctx)
     ctx.say(
         "Demo data: "
         + ", ".join(f"{v.name} ({v.households.count()} households)" for v in ctx.villages.values())
     )
     return ctx
+
+
+# Join requests (villageaffairs.joining): two members of Youyi on the register with no account and
+# no phone. Xie Qifu's son 谢明华 of 017 is free to claim (sign in with any unknown mobile number,
+# ask to join 友谊村, house number 017, 谢明华, 1994-09-12); 文小燕 of 058 is asked for by a
+# newcomer whose request waits on the cadre work page.
+JOINABLE = [
+    ("017", "谢明华", datetime.date(1994, 9, 12)),
+    ("058", "文小燕", datetime.date(2001, 7, 15)),
+]
+NEWCOMER = ("newcomer", "+8613800000031")
+
+
+def _seed_join_requests(ctx: DemoContext) -> None:
+    village = ctx.villages["youyi"]
+    residents = {}
+    for house_number, name, born_on in JOINABLE:
+        household = Household.objects.get(village=village, house_number=house_number)
+        residents[house_number], _ = Resident.objects.get_or_create(
+            household=household,
+            name=name,
+            defaults={"village": village, "born_on": born_on, "year_of_birth": born_on.year},
+        )
+    User = get_user_model()
+    username, phone = NEWCOMER
+    newcomer, created = User.objects.get_or_create(
+        username=username, defaults={"phone": phone, "phone_verified": True}
+    )
+    if created:
+        newcomer.set_unusable_password()
+        newcomer.save(update_fields=["password"])
+    resident = residents["058"]
+    if resident.user_id is None and not JoinRequest.objects.filter(user=newcomer).exists():
+        JoinRequest.objects.create(
+            village=village,
+            user=newcomer,
+            household=resident.household,
+            resident=resident,
+            name=resident.name,
+            born_on=resident.born_on,
+        )

@@ -500,3 +500,76 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class JoinRequest(models.Model):
+    """An account asking to be a resident already on the register (issue 13). It never makes a
+    resident: it names one of the household's, by name and birth date, who has no account, and
+    waits for a cadre or the household's head to confirm (``villageaffairs.joining``)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("join request state", "waiting")
+        CONFIRMED = "confirmed", pgettext_lazy("join request state", "confirmed")
+        REFUSED = "refused", pgettext_lazy("join request state", "refused")
+        WITHDRAWN = "withdrawn", pgettext_lazy("join request state", "withdrawn")
+
+    village = village_key(related_name="join_requests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="join_requests",
+    )
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="+"
+    )
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("resident claimed"),
+        on_delete=models.CASCADE,
+        related_name="join_requests",
+    )
+    # As the person typed them, for the cadre to compare with the register.
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
+    born_on = models.DateField(_("date of birth"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("join request")
+        verbose_name_plural = _("join requests")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["village", "created_at"],
+                condition=Q(state="pending"),
+                name="joinrequest_pending",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(state="pending"),
+                name="joinrequest_one_pending_per_user",
+                violation_error_message=_("You already have a request waiting."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="refused") | ~Q(reason=""),
+                name="joinrequest_refusal_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} · {self.get_state_display()}"

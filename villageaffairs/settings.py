@@ -205,6 +205,8 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "30/m/ip,5/5m/key",
     "admin_login": "30/m/ip,5/5m/key",
     "login": "60/m/ip",
+    # Asking to join a village (villageaffairs.joining): wrong details must not read the roll.
+    "join_request": "5/h/key,20/d/key",
 }
 ACCOUNT_RATE_LIMITS_ENABLED = True
 SOCIALACCOUNT_ONLY = False

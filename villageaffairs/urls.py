@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from villageaffairs import signin, views
+from villageaffairs import joining_views, signin, views
 
 village_patterns = [
     path("", views.village_home, name="village_home"),
@@ -16,6 +16,13 @@ village_patterns = [
         name="household_import_preview",
     ),
     path("me/", views.my_household, name="my_household"),
+    path("join/", joining_views.village_join, name="village_join"),
+    path("work/joins/<int:pk>/", joining_views.join_decide, name="join_decide"),
+    path(
+        "me/joins/<int:pk>/confirm/",
+        joining_views.join_confirm_member,
+        name="join_confirm_member",
+    ),
     path("", include("points.urls")),
     path("", include("talks.urls")),
     path("", include("publicity.urls")),
@@ -25,6 +32,8 @@ village_patterns = [
 urlpatterns = [
     path("", views.directory, name="home"),
     path("villages/", views.directory, name="directory"),
+    path("join/", joining_views.join, name="join"),
+    path("join/withdraw/", joining_views.join_withdraw, name="join_withdraw"),
     path("v/<slug:village_slug>/", include(village_patterns)),
     path("bank/", include("loans.urls")),
     path("operator/", include("publicity.operator_urls")),

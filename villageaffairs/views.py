@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from villageaffairs import health, register_import, selectors
+from villageaffairs import health, joining, register_import, selectors
 from villageaffairs.parsing import page_param, text_param
 from villageaffairs.tenancy import village_view
 
@@ -17,7 +17,11 @@ from villageaffairs.tenancy import village_view
 def directory(request):
     q = text_param(request.GET, "q", max_length=60)
     page = Paginator(selectors.village_search(q), 30).get_page(page_param(request.GET))
-    return render(request, "villageaffairs/directory.html", {"q": q, "page": page})
+    # Where an account that is nobody yet lands after signing in: it is offered to ask to join.
+    context = {"q": q, "page": page, "may_ask_to_join": joining.may_ask_to_join(request.user)}
+    if context["may_ask_to_join"]:
+        context["join_request"] = joining.latest_request_of_user(request.user)
+    return render(request, "villageaffairs/directory.html", context)
 
 
 HOME_APPS = ("points", "talks", "publicity", "loans")
@@ -29,6 +33,7 @@ def village_home(request, village_slug):
     context = {
         "stats": selectors.village_stats(village),
         "my_household": selectors.household_of_user(request.user, village),
+        "may_ask_to_join": joining.may_ask_to_join(request.user),
     }
     # Each app may add its section: ``<app>.selectors.village_home_context(request)`` returns a
     # dict, and ``<app>/_village_home.html`` renders it (included by the template).
@@ -63,7 +68,12 @@ def cadre_work(request, village_slug):
     items = [item for section in sections for item in section]
     waiting = [item for item in items if item["count"]]
     done = [item for item in items if not item["count"]]
-    return render(request, "villageaffairs/cadre_work.html", {"waiting": waiting, "done": done})
+    context = {
+        "waiting": waiting,
+        "done": done,
+        "join_requests": joining.pending_for_village(request.village),
+    }
+    return render(request, "villageaffairs/cadre_work.html", context)
 
 
 @village_view("village.manage")
@@ -153,8 +163,10 @@ def my_household(request, village_slug):
     ``<app>.selectors.my_household_context(household)`` returns a dict, and
     ``<app>/_my_household.html`` renders it (included by the template, in HOME_APPS order)."""
     household = selectors.household_of_user(request.user, request.village)
-    context = {"household": household, "household_sections": []}
+    context = {"household": household, "household_sections": [], "join_requests": []}
     if household is not None:
+        if household.head is not None and household.head.user_id == request.user.pk:
+            context["join_requests"] = joining.pending_for_head(request.user, request.village)
         for app in HOME_APPS:
             module = _optional_module(f"{app}.selectors")
             if module is not None and hasattr(module, "my_household_context"):

@@ -2,9 +2,10 @@ from pathlib import Path
 
 from django.urls import reverse
 
-from tests.factories import HouseholdFactory
-from tests.matrix import CADRES, MEMBERS, PUBLIC, Case
+from tests.factories import HouseholdFactory, pending_join_request
+from tests.matrix import CADRES, MEMBERS, PUBLIC, Case, expect
 from villageaffairs import register_import
+from villageaffairs.models import Household
 
 SAMPLE_SHEET = Path(__file__).resolve().parents[2] / "docs" / "register-sample.xlsx"
 
@@ -12,6 +13,27 @@ SAMPLE_SHEET = Path(__file__).resolve().parents[2] / "docs" / "register-sample.x
 def _import_preview(p):
     token = register_import.sheet_store(village=p.here, data=SAMPLE_SHEET.read_bytes())
     return reverse("household_import_preview", args=[p.here.slug, token])
+
+
+# Any signed-in account may see the join pages (they say whether it may ask).
+SIGNED_IN = expect(anonymous=302, officer_serving=200, officer_other=200)
+# Only the head of the household the request names (villager_here) confirms from My household.
+HEAD_POST = expect(
+    anonymous=302,
+    villager_here=302,
+    resident_here=404,
+    finance_here=404,
+    villager_elsewhere=404,
+    cadre_here=404,
+    cadre_elsewhere=404,
+    operator=404,
+    officer_serving=404,
+    officer_other=404,
+)
+
+
+def _head_household(p):
+    return Household.objects.get(residents__user=p.villager_here)
 
 
 CASES = [
@@ -45,4 +67,35 @@ CASES = [
         foreign=False,  # public by design, whatever its village
     ),
     Case("healthz", lambda p: reverse("healthz"), PUBLIC),
+    Case("join", lambda p: reverse("join") + "?q=友谊", SIGNED_IN),
+    Case(
+        "join_withdraw",
+        lambda p: reverse("join_withdraw"),
+        SIGNED_IN | dict.fromkeys(SIGNED_IN, 302),
+        method="post",
+    ),
+    Case("village_join", lambda p: reverse("village_join", args=[p.here.slug]), SIGNED_IN),
+    Case(
+        "village_join",
+        lambda p: reverse("village_join", args=[p.here.slug]),
+        SIGNED_IN,  # these accounts may not ask: the page says so, and nothing is saved
+        method="post",
+        data={"house_number": "001", "name": "王", "born_on": "1990-01-01"},
+    ),
+    Case(
+        "join_decide",
+        lambda p: reverse("join_decide", args=[p.here.slug, pending_join_request(p.here).pk]),
+        CADRES | {"cadre_here": 302, "operator": 302},
+        method="post",
+        data={"decision": "refuse", "reason": "不是本村人"},
+    ),
+    Case(
+        "join_confirm_member",
+        lambda p: reverse(
+            "join_confirm_member",
+            args=[p.here.slug, pending_join_request(p.here, _head_household(p)).pk],
+        ),
+        HEAD_POST,
+        method="post",
+    ),
 ]
