@@ -377,3 +377,27 @@ def test_a_request_is_refused_and_writes_nothing_without_a_public_address(people
     with pytest.raises(printing.PrintAddressError):
         services.sign_print_request(actor=people.cadre_here, village=people.here, figures=True)
     assert not SignPrint.objects.exists() and not Outbox.objects.exists()
+
+
+@pytest.mark.integration
+def test_a_live_worker_prints_a_job(celery_live_worker, settings):
+    """The real path: the service's outbox row reaches a Celery worker on Redis after the
+    commit, the worker draws the signs, and the job ends done with its file."""
+    import time
+
+    from tests.factories import UserFactory, VillageFactory
+
+    settings.SITE_URL = SITE
+    village = VillageFactory()
+    HouseholdFactory.create_batch(45, village=village)
+    job = services.sign_print_request(actor=UserFactory(), village=village, figures=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.state in (SignPrint.State.DONE, SignPrint.State.FAILED):
+            break
+        time.sleep(0.5)
+    assert (job.state, job.done, job.total) == (SignPrint.State.DONE, 45, 45), job.error
+    pdf = job.file.read()
+    assert pdf_pages(pdf) == 12 and _is_vector(pdf)
+    assert Outbox.objects.get(key=f"points.signprint:{job.pk}").done_at is not None
