@@ -158,26 +158,33 @@ def _split(text: str, width: float, size: float) -> list[str]:
     return printing.wrap(text, width, size, printing.FONT)[:2]
 
 
-def _draw_sign(plate: _Plate, household, url: str, figures=None, as_of: str = "") -> None:
+def _draw_common(plate: _Plate, village_name: str, figures: bool, as_of: str) -> None:
+    """What every sign of a village shares: drawn once, as a form each sign refers to."""
     plate.frame()
-    plate.text(36, household.village.name, 44, RED)
+    plate.text(36, village_name, 44, RED)
+    if not figures:
+        plate.text(680, _("Scan to see our points and rank"), 32)
+        return
+    if as_of:
+        plate.text(658, as_of, 22, GREY)
+    plate.text(700, _("Scan to see our points and rank"), 28)
+
+
+def _draw_own(plate: _Plate, household, url: str, figures=None) -> None:
+    """What is the household's own: its name, number, QR code, figures and code."""
     name = household.name or household.house_number
     plate.text(100, _("%(name)s household") % {"name": name}, 60)
     plate.text(180, _("House number %(number)s") % {"number": household.house_number}, 32)
     if figures is None:
         plate.qr(url, 240, 420)
-        plate.text(680, _("Scan to see our points and rank"), 32)
         plate.text(740, household.code, 24, GREY)
         return
     plate.qr(url, 228, 340)
     lines = _split(figures_text(figures), 540 * plate.k, 28 * plate.k)
     top = 580 if len(lines) > 1 else 598
     for part in lines:
-        plate.text(top, part, 28, RED, printing.FONT)
+        plate.text(top, part, 28, RED)
         top += 38
-    if as_of:
-        plate.text(658, as_of, 22, GREY)
-    plate.text(700, _("Scan to see our points and rank"), 28)
     plate.text(752, household.code, 22, GREY)
 
 
@@ -226,6 +233,7 @@ def _signs_pdf(households, base, figures, as_of, progress, title) -> bytes:
         (page_w / 2 + 5 * mm, page_h / 2 - h - 5 * mm),
     ]
     count = 0
+    forms: dict[tuple, str] = {}
     with translation.override("zh-hans"):  # the signs hang in Chinese villages
         month = as_of_text(as_of) if figures is not None and as_of else ""
         for household in households:
@@ -233,13 +241,17 @@ def _signs_pdf(households, base, figures, as_of, progress, title) -> bytes:
                 pdf.showPage()
             x, y = slots[count % 4]
             mine = figures.get(household.pk) if figures is not None else None
-            _draw_sign(
-                _Plate(pdf, x, y, w),
-                household,
-                base + household_path(household),
-                mine,
-                month,
-            )
+            key = (household.village.name, mine is not None)
+            if key not in forms:
+                forms[key] = f"common{len(forms)}"
+                pdf.beginForm(forms[key], 0, 0, w, h)
+                _draw_common(_Plate(pdf, 0, 0, w), key[0], key[1], month)
+                pdf.endForm()
+            pdf.saveState()
+            pdf.translate(x, y)
+            pdf.doForm(forms[key])
+            _draw_own(_Plate(pdf, 0, 0, w), household, base + household_path(household), mine)
+            pdf.restoreState()
             count += 1
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(count)
