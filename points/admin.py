@@ -6,11 +6,12 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from points import services, signs
+from points import selectors, services, signs
 from points.models import (
     Balance,
     Claim,
@@ -27,6 +28,11 @@ from points.models import (
 )
 from villageaffairs.admin_scoping import ReadOnlyAdminMixin, VillageScopedAdmin
 from villageaffairs.images import clean_image
+from villageaffairs.models import Village
+from villageaffairs.printing import PrintAddressError
+
+# Up to this many signs are drawn in the request (well under a second); more go to a worker.
+INLINE_SIGNS = 40
 
 
 def _thumb(photo):
@@ -287,7 +293,7 @@ class PointsSettingsAdmin(VillageScopedAdmin):
 class SignAdmin(VillageScopedAdmin):
     list_display = ("house_number", "name", "villager_group", "preview")
     search_fields = ("name", "house_number")
-    actions = ["print_signs", "reissue_codes"]
+    actions = ["print_signs", "print_signs_with_figures", "reissue_codes"]
     list_select_related = ("village",)
 
     def has_add_permission(self, request):
@@ -313,10 +319,40 @@ class SignAdmin(VillageScopedAdmin):
 
     @admin.action(description=_("Print the selected signs (PDF)"))
     def print_signs(self, request, queryset):
-        pdf = signs.signs_pdf(
-            queryset.select_related("village").order_by("village", "house_number"),
-            lambda h: signs.household_url(h, request=request),
-        )
+        return self._print(request, queryset, figures=False)
+
+    @admin.action(description=_("Print the selected signs with score, rank and stars (PDF)"))
+    def print_signs_with_figures(self, request, queryset):
+        return self._print(request, queryset, figures=True)
+
+    def _print(self, request, queryset, *, figures: bool):
+        """A few signs come back at once; more go to a worker, and the cadre is sent to the
+        print's page, which shows its progress and then the download. Nothing is printed
+        when the QR codes would carry an address no phone can reach."""
+        villages = sorted(set(queryset.values_list("village_id", flat=True)))
+        if len(villages) != 1:
+            self.message_user(
+                request, _("Select the signs of one village at a time."), messages.ERROR
+            )
+            return None
+        village = Village.objects.get(pk=villages[0])
+        ids = list(queryset.values_list("pk", flat=True))
+        try:
+            if len(ids) > INLINE_SIGNS:
+                job = services.sign_print_request(
+                    actor=request.user, village=village, figures=figures, household_ids=ids
+                )
+                return redirect("points:sign_print", village.slug, job.pk)
+            table, as_of = selectors.sign_figures(village.pk) if figures else (None, None)
+            pdf = signs.signs_pdf(
+                queryset.select_related("village").order_by("house_number", "pk"),
+                figures=table,
+                as_of=as_of,
+                title=str(village),
+            )
+        except PrintAddressError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return None
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = 'attachment; filename="signs.pdf"'
         return response

@@ -776,3 +776,58 @@ class Sign(Household):
         proxy = True
         verbose_name = _("courtyard sign")
         verbose_name_plural = _("courtyard signs")
+
+
+def _sign_print_path(instance, filename):
+    """``private/points/<village>/signs/signs-<job>.pdf``: one name per job, so a second run
+    of the job replaces its file rather than adding one (served by points.views.sign_print_file
+    after a check; nginx never serves private/)."""
+    return f"private/points/{instance.village_id}/signs/signs-{instance.pk}.pdf"
+
+
+class SignPrint(models.Model):
+    """A print of a village's courtyard signs, rendered by a worker (points.tasks.print_signs)
+    and downloaded from its page when done. Large selections go this way, so that no request
+    waits for 2,000 signs."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("print state", "queued")
+        RUNNING = "running", pgettext_lazy("print state", "printing")
+        DONE = "done", pgettext_lazy("print state", "done")
+        FAILED = "failed", pgettext_lazy("print state", "failed")
+
+    village = village_key()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    figures = models.BooleanField(_("with figures"), default=False)
+    # The households chosen; empty for the whole village.
+    household_ids = models.JSONField(_("households"), default=list, blank=True, editable=False)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(_("signs drawn"), default=0)
+    total = models.PositiveIntegerField(_("signs"), default=0)
+    file = models.FileField(_("file"), upload_to=_sign_print_path, blank=True, max_length=200)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign print")
+        verbose_name_plural = _("sign prints")
+        indexes = [models.Index(fields=["village", "-created_at"], name="signprint_village_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done__lte=models.F("total")), name="signprint_done_within_total"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.village} · {self.created_at:%Y-%m-%d %H:%M} · {self.get_state_display()}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0

@@ -116,6 +116,29 @@ def household_standing(household: Household) -> HouseholdStanding:
     )
 
 
+@dataclass(frozen=True)
+class SignFigures:
+    """What a household's courtyard sign says of it (points.signs, ``--figures``)."""
+
+    score: int
+    rank: int
+    stars: int
+
+
+def sign_figures(village_id: int) -> tuple[dict[int, SignFigures], datetime | None]:
+    """Every ranked household's score, rank and star level, from the village's latest
+    all-time ranking, and when that ranking was computed. Two queries for the whole village."""
+    snapshot = latest_snapshot(village_id)
+    if snapshot is None:
+        return {}, None
+    thresholds = star_thresholds(village_id)
+    figures = {
+        row.household_id: SignFigures(row.score, row.rank, star_level(row.score, thresholds))
+        for row in snapshot.ranks()
+    }
+    return figures, snapshot.computed_at
+
+
 def viewer_household_id(user, village: Village) -> int | None:
     if not user.is_authenticated:
         return None

@@ -8,6 +8,7 @@ balance row, changed with ``F()`` in the same transaction, always equals the sum
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import TruncDate
@@ -26,10 +27,11 @@ from points.models import (
     Redemption,
     Rule,
     RuleRevision,
+    SignPrint,
     Suspension,
     YearScore,
 )
-from villageaffairs import audit, outbox
+from villageaffairs import audit, outbox, printing
 from villageaffairs.models import Household, Village
 
 
@@ -814,3 +816,107 @@ def rankings_recompute(*, village_id: int | None = None) -> int:
     written = _recompute(village_id, RankingSnapshot.Period.ALL, None, now)
     written += _recompute(village_id, RankingSnapshot.Period.YEAR, year, now)
     return written
+
+
+# -- courtyard sign prints ------------------------------------------------------------------
+
+SIGN_PRINT_TASK = "points.tasks.print_signs"
+
+
+def _sign_print_enqueue(job: SignPrint) -> None:
+    outbox.enqueue(SIGN_PRINT_TASK, args=[job.pk], key=f"points.signprint:{job.pk}")
+
+
+@transaction.atomic
+def sign_print_request(*, actor, village: Village, figures: bool, household_ids=None) -> SignPrint:
+    """Ask a worker to print a village's signs (``household_ids``: a selection; None for the
+    whole village). The job and its outbox row are written together, so a broker outage
+    delays the print but never loses it. Raises printing.PrintAddressError, and writes
+    nothing, when the QR codes would carry an address that is not public."""
+    printing.site_url()
+    ids = sorted(
+        Household.objects.filter(village=village, pk__in=household_ids).values_list("pk", flat=True)
+        if household_ids is not None
+        else []
+    )
+    if household_ids is not None and not ids:
+        raise PointsError(_("None of the selected signs is in this village."))
+    job = SignPrint.objects.create(
+        village=village, requested_by=actor, figures=figures, household_ids=ids
+    )
+    audit.record(
+        actor=actor,
+        action="signprint.request",
+        obj=job,
+        changes={"figures": figures, "signs": len(ids) or "village"},
+    )
+    _sign_print_enqueue(job)
+    return job
+
+
+@transaction.atomic
+def sign_print_retry(*, actor, job: SignPrint) -> SignPrint:
+    """Queue a failed print again."""
+    printing.site_url()
+    if not SignPrint.objects.filter(pk=job.pk, state=SignPrint.State.FAILED).update(
+        state=SignPrint.State.QUEUED, done=0, error="", finished_at=None
+    ):
+        raise PointsError(_("Only a failed print can be tried again."))
+    audit.record(actor=actor, action="signprint.retry", obj=job)
+    _sign_print_enqueue(job)
+    job.refresh_from_db()
+    return job
+
+
+def sign_print_run(*, job_id: int) -> bool:
+    """Render a queued print (the worker's side; safe to run twice). A done or failed job is
+    left as it is; a job left running by a killed worker is rendered again from the start,
+    into the same file name, so a job never has more than one file. True if it printed."""
+    from points import selectors, signs
+
+    claimed = SignPrint.objects.filter(
+        pk=job_id, state__in=[SignPrint.State.QUEUED, SignPrint.State.RUNNING]
+    ).update(state=SignPrint.State.RUNNING, done=0)
+    if not claimed:
+        return False
+    job = SignPrint.objects.select_related("village").get(pk=job_id)
+    households = (
+        Household.objects.filter(village_id=job.village_id)
+        .select_related("village")
+        .only("pk", "code", "name", "house_number", "village__name")
+        .order_by("house_number", "pk")
+    )
+    if job.household_ids:
+        households = households.filter(pk__in=job.household_ids)
+    households = list(households)
+    SignPrint.objects.filter(pk=job.pk).update(total=len(households))
+
+    def progress(done: int) -> None:
+        SignPrint.objects.filter(pk=job.pk).update(done=min(done, len(households)))
+
+    try:
+        table, as_of = selectors.sign_figures(job.village_id) if job.figures else (None, None)
+        pdf = signs.signs_pdf(
+            households, figures=table, as_of=as_of, progress=progress, title=str(job.village)
+        )
+    except printing.PrintAddressError as exc:
+        SignPrint.objects.filter(pk=job.pk).update(
+            state=SignPrint.State.FAILED, error=str(exc)[:500], finished_at=timezone.now()
+        )
+        return False
+    storage = job.file.storage
+    name = job.file.field.generate_filename(job, "signs.pdf")
+    if storage.exists(name):  # a previous run that died after writing its file
+        storage.delete(name)
+    stored = storage.save(name, ContentFile(pdf))
+    SignPrint.objects.filter(pk=job.pk, state=SignPrint.State.RUNNING).update(
+        state=SignPrint.State.DONE, file=stored, finished_at=timezone.now()
+    )
+    return True
+
+
+def sign_print_fail(*, job_id: int, error: str) -> None:
+    """Record that a print could not be made (the task's last resort)."""
+    SignPrint.objects.filter(
+        pk=job_id, state__in=[SignPrint.State.QUEUED, SignPrint.State.RUNNING]
+    ).update(state=SignPrint.State.FAILED, error=error[:500], finished_at=timezone.now())

@@ -22,4 +22,7 @@ urlpatterns = [
     path("counter/", views.counter, name="counter"),
     path("counter/<int:pk>/", views.counter_reservation, name="counter_reservation"),
     path("signs/<int:pk>.png", views.sign_png, name="sign_png"),
+    path("signs/prints/<int:pk>/", views.sign_print, name="sign_print"),
+    path("signs/prints/<int:pk>/signs.pdf", views.sign_print_file, name="sign_print_file"),
+    path("signs/prints/<int:pk>/retry/", views.sign_print_retry, name="sign_print_retry"),
 ]

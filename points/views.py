@@ -14,12 +14,14 @@ from points.models import (
     Objection,
     RankingSnapshot,
     Redemption,
+    SignPrint,
 )
 from points.services import PointsError
 from villageaffairs import media
 from villageaffairs import selectors as core_selectors
 from villageaffairs.models import Household
 from villageaffairs.parsing import page_param, text_param
+from villageaffairs.printing import PrintAddressError
 from villageaffairs.tenancy import village_view
 
 
@@ -282,10 +284,52 @@ def counter_reservation(request, village_slug, pk):
 @require_GET
 def sign_png(request, village_slug, pk):
     household = get_object_or_404(Household, village=request.village, pk=pk)
-    png = signs.sign_png(household, signs.household_url(household, request=request))
+    try:
+        url = signs.household_url(household)
+    except PrintAddressError as exc:  # no sign that leads nowhere, not even a preview
+        return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
+    png = signs.sign_png(household, url)
     response = HttpResponse(png, content_type="image/png")
     response["Content-Disposition"] = f'inline; filename="sign-{household.house_number}.png"'
     return response
+
+
+def _sign_print(request, pk) -> SignPrint:
+    return get_object_or_404(
+        SignPrint.objects.select_related("village"), village=request.village, pk=pk
+    )
+
+
+@village_view("village.manage")
+@require_GET
+def sign_print(request, village_slug, pk):
+    """A print of courtyard signs: its progress while a worker draws it (the page refreshes
+    itself, no JavaScript), then its download link, or why it failed and a retry."""
+    return render(request, "points/sign_print.html", {"job": _sign_print(request, pk)})
+
+
+@village_view("village.manage")
+@require_GET
+def sign_print_file(request, village_slug, pk):
+    job = _sign_print(request, pk)
+    if job.state != SignPrint.State.DONE:
+        raise Http404("Not printed yet.")
+    response = media.serve(job.file, private=True)
+    response["Content-Disposition"] = f'attachment; filename="signs-{job.pk}.pdf"'
+    return response
+
+
+@village_view("village.manage")
+@require_POST
+def sign_print_retry(request, village_slug, pk):
+    job = _sign_print(request, pk)
+    try:
+        services.sign_print_retry(actor=request.user, job=job)
+    except PointsError as exc:
+        _error(request, exc)
+    except PrintAddressError as exc:
+        messages.error(request, str(exc))
+    return redirect("points:sign_print", village_slug, job.pk)
 
 
 @village_view()

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import qrcode
 import weblate_fonts
 from django.conf import settings
 from django.utils import formats, timezone
@@ -60,13 +60,15 @@ def address_problem(url: str) -> str | None:
     return None
 
 
-def site_url() -> str:
+def site_url(base: str | None = None) -> str:
     """The public address for printed QR codes, without a trailing slash.
 
-    With DEBUG off it must be a public address (``PrintAddressError`` otherwise). With DEBUG
-    on (a developer's machine) an unset SITE_URL falls back to the local server, so that
+    ``base`` overrides SITE_URL (``print_signs --base-url``) and is held to the same rule:
+    with DEBUG off it must be a public address (``PrintAddressError`` otherwise). With DEBUG
+    on (a developer's machine) an unset address falls back to the local server, so that
     signs can be tried out; they say so in their address."""
-    url = (getattr(settings, "SITE_URL", "") or "").strip().rstrip("/")
+    url = base if base else getattr(settings, "SITE_URL", "")
+    url = (url or "").strip().rstrip("/")
     if settings.DEBUG:
         return url or "http://localhost:8000"
     problem = address_problem(url)
@@ -75,19 +77,37 @@ def site_url() -> str:
     return url
 
 
-def public_url(path: str) -> str:
+def public_url(path: str, *, base: str | None = None) -> str:
     """The absolute public address of a path on this site, for paper."""
-    return site_url() + path
+    return site_url(base) + path
 
 
 # -- QR codes as vector paths ---------------------------------------------------------------
 
 
+# zxing-cpp's pixels, 0 (dark) and 255 (light), as b"#" and b"." so that runs are a regex.
+_DARK = bytes.maketrans(bytes(range(256)), b"#" * 128 + b"." * 128)
+_RUN = re.compile(rb"#+")
+
+
+def _qr_modules(data: str) -> tuple[int, bytes]:
+    """The QR code of ``data`` (error correction M, best mask): its side in modules and its
+    modules row by row, b"#" dark and b"." light.
+
+    Encoded by zxing-cpp (C++, already here to read photographed signs): a fraction of a
+    millisecond a code, where the pure-Python encoder spends 15 ms choosing its mask, which
+    was most of the time of 2,000 courtyard signs."""
+    import zxingcpp
+
+    image = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.QRCode, ec_level="M").to_image(
+        scale=1, add_quiet_zones=False
+    )
+    return image.shape[0], bytes(memoryview(image)).translate(_DARK)
+
+
 def qr_matrix(data: str) -> list[list[bool]]:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
-    code.add_data(data)
-    code.make(fit=True)
-    return code.get_matrix()
+    side, modules = _qr_modules(data)
+    return [[modules[r * side + c] == 35 for c in range(side)] for r in range(side)]
 
 
 def draw_qr(canvas, data: str, x: float, y: float, size: float, *, quiet: int = 4) -> None:
@@ -95,53 +115,56 @@ def draw_qr(canvas, data: str, x: float, y: float, size: float, *, quiet: int = 
     points wide including a white quiet zone of ``quiet`` modules (a scanner needs it).
 
     Runs of dark modules on a row become one rectangle, so a code of 41 × 41 modules is a few
-    hundred path operations rather than 1,681 squares or a raster image."""
-    matrix = qr_matrix(data)
-    modules = len(matrix) + 2 * quiet
-    unit = size / modules
+    hundred path operations rather than 1,681 squares or a raster image. The path is written
+    in module units under a scaling transform: small integers, which keep the PDF small and
+    spare reportlab formatting thousands of floats."""
+    side, modules = _qr_modules(data)
+    unit = size / (side + 2 * quiet)
     canvas.saveState()
     canvas.setFillColorRGB(1, 1, 1)
     canvas.rect(x, y, size, size, stroke=0, fill=1)
     canvas.setFillColorRGB(0, 0, 0)
-    path = canvas.beginPath()
-    top = y + size - quiet * unit
-    for r, row in enumerate(matrix):
-        c = 0
-        while c < len(row):
-            if not row[c]:
-                c += 1
-                continue
-            start = c
-            while c < len(row) and row[c]:
-                c += 1
-            # A hair of overlap so that viewers do not show seams between rows.
-            path.rect(
-                x + (quiet + start) * unit,
-                top - (r + 1) * unit,
-                (c - start) * unit + 0.01,
-                unit + 0.01,
-            )
-    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.transform(unit, 0, 0, unit, x + quiet * unit, y + quiet * unit)
+    ops = []
+    for r in range(side):
+        bottom = side - 1 - r
+        row = modules[r * side : (r + 1) * side]
+        # A hair of overlap so that viewers do not show seams between runs and rows.
+        ops.extend(
+            f"{run.start()} {bottom} {run.end() - run.start()}.01 1.01 re"
+            for run in _RUN.finditer(row)
+        )
+    ops.append("f")
+    canvas.addLiteral("\n".join(ops))
     canvas.restoreState()
 
 
 # -- fonts and text -------------------------------------------------------------------------
 
 
+_FONT_FILES = {FONT: "KurintoSansSC-Rg.ttf", FONT_BOLD: "KurintoSansSC-Bd.ttf"}
+
+
 @cache
-def register_fonts() -> None:
-    """Register the CJK font with reportlab once per process (loading it takes ~0.3 s)."""
+def register_font(name: str) -> None:
+    """Register one of the CJK fonts with reportlab once per process (loading one takes
+    ~0.3 s and ~25 MB: a print that needs only the regular face loads only that)."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "KurintoSansSC-Rg.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "KurintoSansSC-Bd.ttf")))
+    pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / _FONT_FILES[name])))
+
+
+def register_fonts() -> None:
+    """Register both faces of the CJK font (regular and bold)."""
+    for name in _FONT_FILES:
+        register_font(name)
 
 
 def text_width(text: str, size: float, font: str = FONT) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    register_fonts()
+    register_font(font)
     return stringWidth(text, font, size)
 
 

@@ -103,3 +103,18 @@ def test_a_cell_too_long_for_its_column_is_cut_not_spilled():
     text = pdf_text(notice.finish())
     assert "…" in text
     assert "甲" * 30 not in text
+
+
+def test_an_explicit_base_address_is_held_to_the_same_rule():
+    with override_settings(DEBUG=False, SITE_URL="https://cun.example.cn"):
+        assert printing.public_url("/h/a/", base="https://sign.example.cn/") == (
+            "https://sign.example.cn/h/a/"
+        )
+        with pytest.raises(printing.PrintAddressError):
+            printing.public_url("/h/a/", base="http://localhost:8000")
+        with pytest.raises(printing.PrintAddressError):
+            printing.site_url("http://192.168.1.20")
+    with override_settings(DEBUG=True, SITE_URL=""):
+        assert printing.public_url("/h/a/", base="http://127.0.0.1:9000") == (
+            "http://127.0.0.1:9000/h/a/"
+        )

@@ -79,6 +79,20 @@ def _sign_url(p):
     return reverse("points:sign_png", args=[p.here.slug, HouseholdFactory(village=p.here).pk])
 
 
+def _sign_print(state):
+    def build(p):
+        from django.core.files.base import ContentFile
+
+        from points.models import SignPrint
+
+        job = SignPrint.objects.create(village=p.here, state=state, figures=True, total=1, done=1)
+        if state == SignPrint.State.DONE:
+            job.file.save("signs.pdf", ContentFile(b"%PDF-1.4 a sign"), save=True)
+        return job
+
+    return build
+
+
 def _ranking_url(p):
     RuleFactory(village=p.here)
     services.rankings_recompute(village_id=p.here.pk)
@@ -109,7 +123,17 @@ CASES = [
         CADRES_POST,
         foreign=False,
     ),
-    Case("points:sign_png", _sign_url, CADRES),
+    # The test settings have no public SITE_URL: the cadre is told so (409), not given a sign
+    # that leads nowhere (tests/points/test_signs.py prints it with one).
+    Case("points:sign_png", _sign_url, CADRES | {"cadre_here": 409, "operator": 409}),
+    Case("points:sign_print", _post("points:sign_print", _sign_print("running")), CADRES),
+    Case("points:sign_print_file", _post("points:sign_print_file", _sign_print("done")), CADRES),
+    Case(
+        "points:sign_print_retry",
+        _post("points:sign_print_retry", _sign_print("failed")),
+        CADRES_DONE,
+        method="post",
+    ),
     Case("household_public", _household_public, PUBLIC, foreign=False),
     # The POST-only pages, posted for real with the CSRF token, on real objects.
     Case(
