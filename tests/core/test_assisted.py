@@ -1,0 +1,220 @@
+"""Assisted entry (issue 13): a cadre or a grid worker acts for a resident, who may have no
+account. Every act is audited with both people, shown on the pages that show the thing, can be
+disputed (from the inbox, or in person through a cadre), and never for the actor's own
+household or another village's resident."""
+
+import pytest
+from django.urls import reverse
+
+from talks.models import Notification, Topic
+from tests.factories import HouseholdFactory, ResidentFactory, member
+from tests.points.factories import jpeg_upload
+from villageaffairs.models import AssistedAct, AuditEntry, Role
+
+
+@pytest.fixture
+def grid(people):
+    """A grid worker of ``here``, an elderly resident without an account, and the villager
+    (with an account) of the people fixture."""
+    people.grid_worker_here = member(people.here, Role.GRID_WORKER, username="wang")
+    people.grid_worker_here.display_name = "王网格"
+    people.grid_worker_here.save(update_fields=["display_name"])
+    household = HouseholdFactory(village=people.here, house_number="017")
+    people.elder = ResidentFactory(household=household, village=people.here, name="李奶奶")
+    return people
+
+
+def _client(client, user):
+    client.force_login(user)
+    return client
+
+
+def _topic_form(**extra):
+    return {
+        "title": "村口路灯坏了",
+        "category": Topic.Category.ROADS_WATER,
+        "text": "晚上看不见路。",
+        "witness": "张三",
+        **extra,
+    }
+
+
+def _raise(client, people, resident, **extra):
+    url = reverse("talks:assist_topic", args=[people.here.slug, resident.pk])
+    return client.post(url, _topic_form(**extra))
+
+
+def test_grid_worker_raises_a_topic_for_a_resident_without_an_account(client, grid):
+    response = _raise(_client(client, grid.grid_worker_here), grid, grid.elder)
+    topic = Topic.objects.get()
+    assert response.status_code == 302 and response["Location"] == topic.get_absolute_url()
+    assert topic.for_resident == grid.elder
+    assert topic.entered_by == grid.grid_worker_here
+    act = topic.assisted_act
+    assert act.resident == grid.elder and act.actor == grid.grid_worker_here
+    assert act.actor_role == Role.GRID_WORKER and act.witness == "张三"
+    assert act.url == topic.get_absolute_url()
+    # Audited: the act and the topic, each naming the actor.
+    actions = set(
+        AuditEntry.objects.filter(actor=grid.grid_worker_here).values_list("action", flat=True)
+    )
+    assert {"assist.act", "topic.raise"} <= actions
+    raised = AuditEntry.objects.get(action="topic.raise")
+    assert raised.changes["for_resident"] == grid.elder.pk
+
+
+def test_the_topic_page_and_list_say_who_entered_it_for_whom(client, grid):
+    _raise(_client(client, grid.grid_worker_here), grid, grid.elder)
+    topic = Topic.objects.get()
+    client.logout()
+    page = client.get(topic.get_absolute_url()).content.decode()
+    assert "Submitted by grid worker 王网格 on behalf of 李奶奶" in page
+    listing = client.get(reverse("talks:list", args=[grid.here.slug])).content.decode()
+    assert "Submitted by grid worker 王网格 on behalf of 李奶奶" in listing
+
+
+def test_a_cadre_act_says_cadre(client, grid):
+    _raise(_client(client, grid.cadre_here), grid, grid.elder)
+    page = client.get(Topic.objects.get().get_absolute_url()).content.decode()
+    assert "Submitted by cadre" in page and "on behalf of 李奶奶" in page
+
+
+def test_the_topic_list_does_not_grow_queries_with_assisted_topics(client, grid):
+    _raise(_client(client, grid.grid_worker_here), grid, grid.elder)
+    client.logout()
+    url = reverse("talks:list", args=[grid.here.slug])
+    one = _queries(client, url)
+    for title, who in (("第二件", grid.grid_worker_here), ("第三件", grid.cadre_here)):
+        _raise(_client(client, who), grid, grid.elder, title=title)
+    client.logout()
+    assert _queries(client, url) == one
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_no_evidence_is_a_form_error_and_changes_nothing(client, grid):
+    response = _raise(_client(client, grid.grid_worker_here), grid, grid.elder, witness="")
+    assert response.status_code == 400
+    assert "signature" in response.content.decode()
+    assert not Topic.objects.exists() and not AssistedAct.objects.exists()
+
+
+def test_a_signature_photo_is_enough_and_stays_private(client, grid):
+    url = reverse("talks:assist_topic", args=[grid.here.slug, grid.elder.pk])
+    form = _topic_form(witness="")
+    form["signature"] = jpeg_upload("签字.jpg")
+    response = _client(client, grid.grid_worker_here).post(url, form)
+    assert response.status_code == 302
+    act = AssistedAct.objects.get()
+    assert act.signature.name.startswith("private/villageaffairs/")
+    assert "签字" not in act.signature.name  # renamed
+    signature = reverse("assist_signature", args=[grid.here.slug, act.pk])
+    assert client.get(signature).status_code == 200
+    client.force_login(grid.villager_here)  # not for them
+    assert client.get(signature).status_code == 404
+
+
+def test_a_grid_worker_cannot_act_for_their_own_household(client, grid):
+    own = ResidentFactory(
+        household=grid.grid_worker_here.resident.household, village=grid.here, name="王家老人"
+    )
+    client = _client(client, grid.grid_worker_here)
+    page = client.get(reverse("assist_resident", args=[grid.here.slug, own.pk]))
+    assert "cannot act for your own household" in page.content.decode()
+    response = _raise(client, grid, own)
+    assert response.status_code == 400
+    assert "cannot act for your own household" in response.content.decode()
+    assert not Topic.objects.exists()
+
+
+def test_a_cadre_cannot_act_for_their_own_household(client, grid):
+    own = ResidentFactory(
+        household=grid.cadre_here.resident.household, village=grid.here, name="干部家人"
+    )
+    response = _raise(_client(client, grid.cadre_here), grid, own)
+    assert response.status_code == 400
+    assert not Topic.objects.exists()
+
+
+def test_acting_for_another_villages_resident_is_not_found(client, grid):
+    other = ResidentFactory(household=HouseholdFactory(village=grid.elsewhere), name="外村人")
+    client = _client(client, grid.grid_worker_here)
+    assert _raise(client, grid, other).status_code == 404
+    url = reverse("assist_resident", args=[grid.here.slug, other.pk])
+    assert client.get(url).status_code == 404
+    assert not Topic.objects.exists()
+
+
+def test_search_finds_residents_by_name_and_by_house_number(client, grid):
+    client = _client(client, grid.grid_worker_here)
+    url = reverse("assist", args=[grid.here.slug])
+    assert "李奶奶" in client.get(url, {"q": "李奶"}).content.decode()
+    assert "李奶奶" in client.get(url, {"q": "17号"}).content.decode()
+    ResidentFactory(household=HouseholdFactory(village=grid.elsewhere), name="李奶奶外村")
+    assert "李奶奶外村" not in client.get(url, {"q": "李奶"}).content.decode()
+
+
+def test_the_villager_sees_it_in_the_inbox_and_disputes_it(client, grid):
+    resident = grid.villager_here.resident
+    _raise(_client(client, grid.grid_worker_here), grid, resident)
+    topic = Topic.objects.get()
+    assert topic.author == grid.villager_here  # their account is the author
+    note = Notification.objects.get(user=grid.villager_here, kind=Notification.Kind.ASSISTED)
+    assert "王网格" in note.text
+    act = topic.assisted_act
+    assert note.url == reverse("assist_act", args=[grid.here.slug, act.pk])
+    client.force_login(grid.villager_here)
+    assert "Not what you asked for?" in client.get(note.url).content.decode()
+    response = client.post(note.url, {"reason": "我没有提这件事"})
+    assert response.status_code == 302
+    act.refresh_from_db()
+    topic.refresh_from_db()
+    assert act.disputed_by == grid.villager_here and act.dispute_reason == "我没有提这件事"
+    assert topic.status == Topic.Status.WITHDRAWN
+    assert AuditEntry.objects.filter(action="assist.dispute", actor=grid.villager_here).exists()
+    # The cadres are told; the dispute shows on the act and on the topic.
+    assert Notification.objects.filter(user=grid.cadre_here, kind=Notification.Kind.DISPUTED)
+    assert "我没有提这件事" in client.get(note.url).content.decode()
+    assert "disputed" in client.get(topic.get_absolute_url()).content.decode()
+
+
+def test_an_empty_dispute_is_refused(client, grid):
+    _raise(_client(client, grid.grid_worker_here), grid, grid.villager_here.resident)
+    act = AssistedAct.objects.get()
+    client.force_login(grid.villager_here)
+    response = client.post(reverse("assist_act", args=[grid.here.slug, act.pk]), {"reason": " "})
+    assert response.status_code == 400
+    act.refresh_from_db()
+    assert act.disputed_at is None
+
+
+def test_a_cadre_records_a_dispute_made_in_person(client, grid):
+    _raise(_client(client, grid.grid_worker_here), grid, grid.elder)
+    act = AssistedAct.objects.get()
+    url = reverse("assist_act", args=[grid.here.slug, act.pk])
+    # The grid worker who entered it cannot dispute it for the villager: a cadre does.
+    assert client.post(url, {"reason": "不对"}).status_code == 404
+    client.force_login(grid.cadre_here)
+    assert "Record a dispute made in person" in client.get(url).content.decode()
+    assert client.post(url, {"reason": "老人说她没有要反映"}).status_code == 302
+    act.refresh_from_db()
+    assert act.disputed_by == grid.cadre_here
+    entry = AuditEntry.objects.get(action="assist.dispute")
+    assert entry.changes["in_person"] is True
+    assert Topic.objects.get().status == Topic.Status.WITHDRAWN
+
+
+def test_the_slip_names_what_whom_who_and_when(client, grid):
+    _raise(_client(client, grid.grid_worker_here), grid, grid.elder)
+    act = AssistedAct.objects.get()
+    page = client.get(reverse("assist_slip", args=[grid.here.slug, act.pk])).content.decode()
+    for text in ("村口路灯坏了", "李奶奶", "017", "王网格", "张三", "Villager's signature"):
+        assert text in page
+    assert "size: A5" in page
