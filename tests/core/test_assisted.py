@@ -3,12 +3,16 @@ account. Every act is audited with both people, shown on the pages that show the
 disputed (from the inbox, or in person through a cadre), and never for the actor's own
 household or another village's resident."""
 
+import uuid
+
 import pytest
 from django.urls import reverse
 
+from loans.models import Branch, Consent
+from points.models import Claim
 from talks.models import Notification, Topic
 from tests.factories import HouseholdFactory, ResidentFactory, member
-from tests.points.factories import jpeg_upload
+from tests.points.factories import RuleFactory, jpeg_upload
 from villageaffairs.models import AssistedAct, AuditEntry, Role
 
 
@@ -218,3 +222,106 @@ def test_the_slip_names_what_whom_who_and_when(client, grid):
     for text in ("村口路灯坏了", "李奶奶", "017", "王网格", "张三", "Villager's signature"):
         assert text in page
     assert "size: A5" in page
+
+
+# --- points claims ---------------------------------------------------------------------------
+
+
+def _claim(client, people, resident, rule, **extra):
+    url = reverse("points:assist_claim", args=[people.here.slug, resident.pk])
+    data = {"rule": rule.pk, "note": "帮邻居修了水渠", "submission_key": str(uuid.uuid4())}
+    return client.post(url, {**data, "witness": "张三", **extra})
+
+
+def test_grid_worker_claims_points_for_a_household(client, grid):
+    rule = RuleFactory(village=grid.here, points=5)
+    response = _claim(_client(client, grid.grid_worker_here), grid, grid.elder, rule)
+    claim = Claim.objects.get()
+    assert response.status_code == 302
+    assert claim.household == grid.elder.household and claim.for_resident == grid.elder
+    assert claim.claimant == grid.grid_worker_here and claim.state == Claim.State.SUBMITTED
+    assert claim.assisted_act.resident == grid.elder
+    assert AuditEntry.objects.filter(action="claim.submit", actor=grid.grid_worker_here)
+    assert AuditEntry.objects.filter(action="assist.act", changes__kind="points.claim")
+    # The cadres' review list says who entered it for whom.
+    client.force_login(grid.cadre_here)
+    page = client.get(reverse("points:review", args=[grid.here.slug])).content.decode()
+    assert "Submitted by grid worker 王网格 on behalf of 李奶奶" in page
+
+
+def test_the_household_sees_the_assisted_claim_on_its_pages(client, grid):
+    rule = RuleFactory(village=grid.here, points=5)
+    _claim(_client(client, grid.grid_worker_here), grid, grid.villager_here.resident, rule)
+    client.force_login(grid.villager_here)
+    line = "Submitted by grid worker 王网格 on behalf of"
+    assert line in client.get(reverse("points:claims", args=[grid.here.slug])).content.decode()
+    assert line in client.get(reverse("my_household", args=[grid.here.slug])).content.decode()
+
+
+def test_a_claim_without_agreement_or_under_a_bad_rule_changes_nothing(client, grid):
+    rule = RuleFactory(village=grid.here, points=5)
+    client = _client(client, grid.grid_worker_here)
+    assert _claim(client, grid, grid.elder, rule, witness="").status_code == 400
+    needs_photo = RuleFactory(village=grid.here, points=5, evidence_required=True)
+    assert _claim(client, grid, grid.elder, needs_photo).status_code == 400
+    assert not Claim.objects.exists() and not AssistedAct.objects.exists()
+
+
+def test_a_claim_for_the_actors_own_household_is_refused(client, grid):
+    rule = RuleFactory(village=grid.here, points=5)
+    own = grid.grid_worker_here.resident
+    response = _claim(_client(client, grid.grid_worker_here), grid, own, rule)
+    assert response.status_code == 400 and not Claim.objects.exists()
+
+
+def test_a_disputed_claim_that_waits_is_withdrawn(client, grid):
+    rule = RuleFactory(village=grid.here, points=5)
+    _claim(_client(client, grid.grid_worker_here), grid, grid.villager_here.resident, rule)
+    act = AssistedAct.objects.get()
+    note = Notification.objects.get(user=grid.villager_here, kind=Notification.Kind.ASSISTED)
+    client.force_login(grid.villager_here)
+    assert client.post(note.url, {"reason": "不是我家做的"}).status_code == 302
+    claim = Claim.objects.get()
+    assert claim.state == Claim.State.WITHDRAWN and claim.decision_reason == "不是我家做的"
+    assert AuditEntry.objects.filter(action="claim.withdraw", changes__disputed=act.pk)
+
+
+# --- loan consent ------------------------------------------------------------------------------
+
+
+def _consent(client, people, resident, **extra):
+    branch = Branch.objects.get(name="三水支行")
+    url = reverse("loans_village:assist_consent", args=[people.here.slug, resident.pk])
+    data = {"branch": branch.pk, "signature": jpeg_upload("同意书.jpg"), **extra}
+    return client.post(url, data)
+
+
+def test_grid_worker_records_a_heads_signed_consent(client, grid):
+    head = grid.villager_here.resident
+    response = _consent(_client(client, grid.grid_worker_here), grid, head)
+    consent = Consent.objects.get()
+    assert response.status_code == 302
+    assert consent.household == head.household and consent.for_resident == head
+    assert consent.granted_by == grid.grid_worker_here and consent.assisted_act.signature
+    assert AuditEntry.objects.filter(action="loans.consent.grant", acted_for=grid.villager_here)
+    client.force_login(grid.villager_here)
+    page = client.get(reverse("loans_village:credit", args=[grid.here.slug])).content.decode()
+    assert "Submitted by grid worker 王网格 on behalf of" in page
+
+
+def test_a_consent_needs_the_photo_and_the_head(client, grid):
+    client = _client(client, grid.grid_worker_here)
+    head = grid.villager_here.resident
+    assert _consent(client, grid, head, signature="").status_code == 400
+    member_not_head = ResidentFactory(household=head.household, village=grid.here)
+    assert _consent(client, grid, member_not_head).status_code == 400
+    assert not Consent.objects.exists() and not AssistedAct.objects.exists()
+
+
+def test_a_disputed_consent_ends(client, grid):
+    _consent(_client(client, grid.grid_worker_here), grid, grid.villager_here.resident)
+    act = AssistedAct.objects.get()
+    client.force_login(grid.villager_here)
+    url = reverse("assist_act", args=[grid.here.slug, act.pk])
+    assert client.post(url, {"reason": "我没签"}).status_code == 302
+    assert Consent.objects.get().revoked_at is not None
