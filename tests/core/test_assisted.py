@@ -72,15 +72,15 @@ def test_the_topic_page_and_list_say_who_entered_it_for_whom(client, grid):
     topic = Topic.objects.get()
     client.logout()
     page = client.get(topic.get_absolute_url()).content.decode()
-    assert "Submitted by grid worker 王网格 on behalf of 李奶奶" in page
+    assert "由网格员 王网格 代 李奶奶 提交" in page
     listing = client.get(reverse("talks:list", args=[grid.here.slug])).content.decode()
-    assert "Submitted by grid worker 王网格 on behalf of 李奶奶" in listing
+    assert "由网格员 王网格 代 李奶奶 提交" in listing
 
 
 def test_a_cadre_act_says_cadre(client, grid):
     _raise(_client(client, grid.cadre_here), grid, grid.elder)
     page = client.get(Topic.objects.get().get_absolute_url()).content.decode()
-    assert "Submitted by cadre" in page and "on behalf of 李奶奶" in page
+    assert "由村干部" in page and "代 李奶奶 提交" in page
 
 
 def test_the_topic_list_does_not_grow_queries_with_assisted_topics(client, grid):
@@ -131,10 +131,10 @@ def test_a_grid_worker_cannot_act_for_their_own_household(client, grid):
     )
     client = _client(client, grid.grid_worker_here)
     page = client.get(reverse("assist_resident", args=[grid.here.slug, own.pk]))
-    assert "cannot act for your own household" in page.content.decode()
+    assert "您不能为自己家代办" in page.content.decode()
     response = _raise(client, grid, own)
     assert response.status_code == 400
-    assert "cannot act for your own household" in response.content.decode()
+    assert "您不能为自己家代办" in response.content.decode()
     assert not Topic.objects.exists()
 
 
@@ -175,7 +175,7 @@ def test_the_villager_sees_it_in_the_inbox_and_disputes_it(client, grid):
     act = topic.assisted_act
     assert note.url == reverse("assist_act", args=[grid.here.slug, act.pk])
     client.force_login(grid.villager_here)
-    assert "Not what you asked for?" in client.get(note.url).content.decode()
+    assert "不是您要办的事？" in client.get(note.url).content.decode()
     response = client.post(note.url, {"reason": "我没有提这件事"})
     assert response.status_code == 302
     act.refresh_from_db()
@@ -186,7 +186,7 @@ def test_the_villager_sees_it_in_the_inbox_and_disputes_it(client, grid):
     # The cadres are told; the dispute shows on the act and on the topic.
     assert Notification.objects.filter(user=grid.cadre_here, kind=Notification.Kind.DISPUTED)
     assert "我没有提这件事" in client.get(note.url).content.decode()
-    assert "disputed" in client.get(topic.get_absolute_url()).content.decode()
+    assert "有异议" in client.get(topic.get_absolute_url()).content.decode()
 
 
 def test_an_empty_dispute_is_refused(client, grid):
@@ -206,7 +206,7 @@ def test_a_cadre_records_a_dispute_made_in_person(client, grid):
     # The grid worker who entered it cannot dispute it for the villager: a cadre does.
     assert client.post(url, {"reason": "不对"}).status_code == 404
     client.force_login(grid.cadre_here)
-    assert "Record a dispute made in person" in client.get(url).content.decode()
+    assert "登记村民当面提出的异议" in client.get(url).content.decode()
     assert client.post(url, {"reason": "老人说她没有要反映"}).status_code == 302
     act.refresh_from_db()
     assert act.disputed_by == grid.cadre_here
@@ -219,7 +219,7 @@ def test_the_slip_names_what_whom_who_and_when(client, grid):
     _raise(_client(client, grid.grid_worker_here), grid, grid.elder)
     act = AssistedAct.objects.get()
     page = client.get(reverse("assist_slip", args=[grid.here.slug, act.pk])).content.decode()
-    for text in ("村口路灯坏了", "李奶奶", "017", "王网格", "张三", "Villager's signature"):
+    for text in ("村口路灯坏了", "李奶奶", "017", "王网格", "张三", "村民签字"):
         assert text in page
     assert "size: A5" in page
 
@@ -246,14 +246,14 @@ def test_grid_worker_claims_points_for_a_household(client, grid):
     # The cadres' review list says who entered it for whom.
     client.force_login(grid.cadre_here)
     page = client.get(reverse("points:review", args=[grid.here.slug])).content.decode()
-    assert "Submitted by grid worker 王网格 on behalf of 李奶奶" in page
+    assert "由网格员 王网格 代 李奶奶 提交" in page
 
 
 def test_the_household_sees_the_assisted_claim_on_its_pages(client, grid):
     rule = RuleFactory(village=grid.here, points=5)
     _claim(_client(client, grid.grid_worker_here), grid, grid.villager_here.resident, rule)
     client.force_login(grid.villager_here)
-    line = "Submitted by grid worker 王网格 on behalf of"
+    line = "由网格员 王网格 代"
     assert line in client.get(reverse("points:claims", args=[grid.here.slug])).content.decode()
     assert line in client.get(reverse("my_household", args=[grid.here.slug])).content.decode()
 
@@ -306,7 +306,7 @@ def test_grid_worker_records_a_heads_signed_consent(client, grid):
     assert AuditEntry.objects.filter(action="loans.consent.grant", acted_for=grid.villager_here)
     client.force_login(grid.villager_here)
     page = client.get(reverse("loans_village:credit", args=[grid.here.slug])).content.decode()
-    assert "Submitted by grid worker 王网格 on behalf of" in page
+    assert "由网格员 王网格 代" in page
 
 
 def test_a_consent_needs_the_photo_and_the_head(client, grid):
@@ -325,3 +325,24 @@ def test_a_disputed_consent_ends(client, grid):
     url = reverse("assist_act", args=[grid.here.slug, act.pk])
     assert client.post(url, {"reason": "我没签"}).status_code == 302
     assert Consent.objects.get().revoked_at is not None
+
+
+# --- the role ----------------------------------------------------------------------------------
+
+
+def test_the_grid_worker_role_assists_but_does_not_manage(people):
+    from villageaffairs import services
+    from villageaffairs.permissions import village_perms
+
+    user = member(people.here, username="new_grid")
+    services.role_assign(
+        actor=people.operator, user=user, village=people.here, role=Role.GRID_WORKER
+    )
+    perms = village_perms(user, people.here)
+    assert "village.assist" in perms and "points.claim" in perms
+    assert "village.manage" not in perms and "talks.handle" not in perms
+    assert "village.assist" in village_perms(people.cadre_here, people.here)
+    assert "village.assist" not in village_perms(people.villager_here, people.here)
+    assert not village_perms(user, people.elsewhere)
+    user.refresh_from_db()
+    assert not user.is_staff  # the grid worker does not work in the admin
