@@ -1717,9 +1717,15 @@ def topic_decline(*, actor, topic: Topic, reason: str) -> Topic:
     return _end(actor=actor, topic=topic, action="decline", kind=Event.Kind.DECLINED, reason=reason)
 
 
+def entered_for_someone_else(topic: Topic) -> bool:
+    """Raised for a resident without an account: the one who entered it stands in as the
+    author, but the matter is the resident's (they withdraw it by a dispute, through a cadre)."""
+    return topic.for_resident_id is not None and topic.author_id == topic.entered_by_id
+
+
 @transaction.atomic
 def topic_withdraw(*, actor, topic: Topic) -> Topic:
-    if actor.pk != topic.author_id:
+    if actor.pk != topic.author_id or entered_for_someone_else(topic):
         raise TalksError(_("Only the villager who raised it may withdraw it."), code="forbidden")
     return _end(actor=actor, topic=topic, action="withdraw", kind=Event.Kind.WITHDRAWN)
 

@@ -54,7 +54,9 @@ def _detail(request, topic, status=200, **bound):
         may_rate=topic.status == Topic.Status.HANDLED
         and context["my_rating"] is None
         and services.may_rate(request.user, topic),
-        is_author=request.user.is_authenticated and request.user.pk == topic.author_id,
+        is_author=request.user.is_authenticated
+        and request.user.pk == topic.author_id
+        and not services.entered_for_someone_else(topic),
         perms=perms,
         Status=Topic.Status,
         # A refused form is summed up at the top of this long page, linking to its fields.

@@ -346,3 +346,16 @@ def test_the_grid_worker_role_assists_but_does_not_manage(people):
     assert not village_perms(user, people.elsewhere)
     user.refresh_from_db()
     assert not user.is_staff  # the grid worker does not work in the admin
+
+
+def test_the_grid_worker_does_not_own_the_matter_they_entered(client, grid):
+    from talks import services
+    from talks.services import TalksError
+
+    _raise(_client(client, grid.grid_worker_here), grid, grid.elder)
+    topic = Topic.objects.get()
+    assert topic.author == grid.grid_worker_here  # stands in: the resident has no account
+    page = client.get(topic.get_absolute_url()).content.decode()
+    assert reverse("talks:withdraw", args=[grid.here.slug, topic.pk]) not in page
+    with pytest.raises(TalksError):
+        services.topic_withdraw(actor=grid.grid_worker_here, topic=topic)
