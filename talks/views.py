@@ -455,7 +455,7 @@ def _entrust(request, pk, vote_pk, *, on_paper):
                 resident_id=cd.get("person_id") if on_paper else None,
                 paper=(cd.get("paper") or [None])[0],
             )
-        except TalksError as exc:
+        except (TalksError, assist.AssistError) as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("The entrustment is recorded."))

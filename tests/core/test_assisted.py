@@ -359,3 +359,46 @@ def test_the_grid_worker_does_not_own_the_matter_they_entered(client, grid):
     assert reverse("talks:withdraw", args=[grid.here.slug, topic.pk]) not in page
     with pytest.raises(TalksError):
         services.topic_withdraw(actor=grid.grid_worker_here, topic=topic)
+
+
+# --- entrustment on paper ------------------------------------------------------------------
+
+
+def test_a_grid_worker_records_a_signed_entrustment_as_a_cadre_does(client, grid):
+    from talks.models import Entrustment
+    from tests.talks.test_entrust import _paper, _url, _vote
+
+    home = grid.villager_here.resident.household
+    grandma = ResidentFactory(household=home, village=grid.here, name="奶奶", year_of_birth=1940)
+    vote = _vote(grid)
+    client = _client(client, grid.grid_worker_here)
+    menu = client.get(reverse("assist_resident", args=[grid.here.slug, grandma.pk]))
+    assert _url("entrust_paper", vote) in menu.content.decode()
+    data = {
+        "person_0": "奶奶",
+        "proxy_0": grid.villager_here.resident.name,
+        "relation": Entrustment.Relation.CHILD,
+        "paper": _paper(),
+    }
+    assert client.post(_url("entrust_paper", vote), data).status_code == 302
+    found = Entrustment.objects.get(vote=vote)
+    assert found.entry.resident == grandma and found.recorded_by == grid.grid_worker_here
+    assert AuditEntry.objects.filter(action="vote.entrust", actor=grid.grid_worker_here)
+
+
+def test_nobody_records_an_entrustment_for_their_own_household(client, grid):
+    from talks.models import Entrustment
+    from tests.talks.test_entrust import _paper, _url, _vote
+
+    home = grid.grid_worker_here.resident.household
+    ResidentFactory(household=home, village=grid.here, name="王奶奶", year_of_birth=1940)
+    vote = _vote(grid)
+    data = {
+        "person_0": "王奶奶",
+        "proxy_0": grid.grid_worker_here.resident.name,
+        "relation": Entrustment.Relation.CHILD,
+        "paper": _paper(),
+    }
+    response = _client(client, grid.grid_worker_here).post(_url("entrust_paper", vote), data)
+    assert response.status_code == 400
+    assert not Entrustment.objects.filter(vote=vote).exists()
