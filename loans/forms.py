@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 from loans.models import Lookup, RatePolicy
 from villageaffairs import bounds
 from villageaffairs.bounds import between
+from villageaffairs.images import PhotosField
 from villageaffairs.widgets import DateInput
 
 AMOUNT_ERRORS = {
@@ -169,3 +170,16 @@ class PolicyForm(forms.ModelForm):
             for star in range(1, 6)
             if self.cleaned_data.get(f"limit_{star}") is not None
         }
+
+
+class AssistedConsentForm(forms.Form):
+    """The head's consent, signed on paper, recorded by a cadre or a grid worker."""
+
+    branch = forms.TypedChoiceField(label=_("Bank branch"), coerce=int)
+    signature = PhotosField(
+        label=_("Photo of the signed consent form"), max_photos=1, required=True
+    )
+
+    def __init__(self, *args, branches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].choices = [(b.pk, str(b)) for b in branches]

@@ -272,6 +272,25 @@ class Consent(models.Model):
         related_name="+",
     )
     granted_at = models.DateTimeField(_("granted"), default=timezone.now)
+    # Assisted entry (villageaffairs.assist): the head it was granted for, who may have no
+    # account (``granted_by`` is then the cadre or grid worker), and the act with the photo of
+    # the signed consent form.
+    for_resident = models.ForeignKey(
+        "villageaffairs.Resident",
+        verbose_name=_("granted for"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assisted_act = models.OneToOneField(
+        "villageaffairs.AssistedAct",
+        verbose_name=_("assisted act"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("revoked by"),

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -265,13 +266,25 @@ class BranchOffer:
     profile: CreditProfile
 
 
+def assist_actions(village, resident) -> list[dict]:
+    """What a cadre or a grid worker can do for this resident in point loans: record the
+    consent a head of household signed on paper, where a branch serves the village."""
+    if resident.household.head_id != resident.pk or not branches_serving(village):
+        return []
+    url = reverse(
+        "loans_village:assist_consent",
+        kwargs={"village_slug": village.slug, "resident_pk": resident.pk},
+    )
+    return [{"label": _("Record a signed credit consent"), "url": url}]
+
+
 def household_credit(household: Household) -> list[BranchOffer]:
     """For the household itself: each serving branch, its consent and the household's quote."""
     consents = {
         c.branch_id: c
         for c in Consent.objects.filter(
             village_id=household.village_id, household=household, revoked_at__isnull=True
-        )
+        ).select_related("assisted_act__actor", "assisted_act__resident")
     }
     return [
         BranchOffer(branch, consents.get(branch.pk), credit_profile(branch.pk, household))

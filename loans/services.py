@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from loans import selectors
 from loans.models import Application, Branch, BranchRole, Consent, Lookup, RatePolicy, StarTier
-from villageaffairs import audit, bounds, outbox
-from villageaffairs.models import Household
+from villageaffairs import assist, audit, bounds, outbox
+from villageaffairs.models import Household, Resident
 
 FEN = Decimal("0.01")
 
@@ -217,6 +217,64 @@ def consent_grant(*, actor, household: Household, branch: Branch) -> Consent:
         changes={"branch": branch.pk},
     )
     return consent
+
+
+@transaction.atomic
+def consent_grant_assisted(*, actor, resident: Resident, branch: Branch, signature=None) -> Consent:
+    """A cadre or a grid worker records the consent the head of household signed on paper,
+    with a photo of the signed form. Only the head consents for the household."""
+    household = resident.household
+    assist.check(actor=actor, village=household.village, resident_obj=resident)
+    if household.head_id != resident.pk:
+        raise LoanError(_("Only the head of the household can give consent."), "not_head")
+    if signature is None:
+        raise LoanError(_("Add a photo of the signed consent form."), "no_paper", field="signature")
+    _serves(branch, household)
+    Household.objects.select_for_update().filter(pk=household.pk).first()
+    if selectors.consent_of(branch.pk, household) is not None:
+        raise LoanError(_("This branch already has the household's consent."), "duplicate")
+    act = assist.act_record(
+        actor=actor,
+        village=household.village,
+        resident_obj=resident,
+        kind="loans.consent",
+        summary=_("Let %(branch)s see the household's full credit") % {"branch": branch},
+        signature=signature,
+    )
+    consent = Consent.objects.create(
+        village_id=household.village_id,
+        household=household,
+        branch=branch,
+        granted_by=actor,
+        for_resident=resident,
+        assisted_act=act,
+    )
+    audit.record(
+        actor=actor,
+        action="loans.consent.grant",
+        obj=consent,
+        village=household.village,
+        acted_for=resident.user if resident.user_id else None,
+        changes={"branch": branch.pk, "for_resident": resident.pk},
+    )
+    return consent
+
+
+def consent_disputed(act, actor) -> None:
+    """A disputed consent ends: the branch no longer sees the household's full credit."""
+    consent = Consent.objects.filter(assisted_act=act, revoked_at__isnull=True).first()
+    if consent is None:
+        return
+    ended = Consent.objects.filter(pk=consent.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor
+    )
+    if ended:
+        audit.record(
+            actor=actor,
+            action="loans.consent.revoke",
+            obj=consent.household,
+            changes={"branch": consent.branch_id, "disputed": act.pk},
+        )
 
 
 @transaction.atomic

@@ -14,7 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from loans import forms, selectors, services
 from loans.access import bank_staff_view, bank_view
 from loans.models import Application, Branch, Lookup
+from villageaffairs import assist
 from villageaffairs.parsing import page_param
+from villageaffairs.permissions import ASSIST
 from villageaffairs.tenancy import village_view
 
 
@@ -273,6 +275,42 @@ def consent(request, village_slug, branch_id):
         services.consent_grant(actor=request.user, household=household, branch=branch)
         messages.success(request, _("%(branch)s may now see your credit.") % {"branch": branch})
     return redirect("loans_village:credit", village_slug=request.village.slug)
+
+
+@village_view(ASSIST)
+@require_http_methods(["GET", "POST"])
+def assist_consent(request, village_slug, resident_pk):
+    """A cadre or a grid worker records a head of household's signed consent (assist)."""
+    resident = assist.resident(request.village, resident_pk)
+    if resident is None:
+        raise Http404("No such resident.")
+    branches = selectors.branches_serving(request.village)
+    form = forms.AssistedConsentForm(request.POST or None, request.FILES or None, branches=branches)
+    if request.method == "POST" and form.is_valid():
+        branch = next(b for b in branches if b.pk == form.cleaned_data["branch"])
+        try:
+            consent = services.consent_grant_assisted(
+                actor=request.user,
+                resident=resident,
+                branch=branch,
+                signature=form.cleaned_data["signature"][0],
+            )
+        except services.LoanError as exc:
+            _form_error(form, exc)
+        except assist.AssistError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(
+                request, _("%(branch)s may now see the household's credit.") % {"branch": branch}
+            )
+            return redirect("assist_act", village_slug, consent.assisted_act_id)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "resident": resident}
+    return render(request, "loans/assist_consent.html", context, status=status)
 
 
 @village_view("village.member")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from points import selectors
 from points.models import Item
 from villageaffairs import bounds
+from villageaffairs.assist import EvidenceForm
 from villageaffairs.images import PhotosField
 from villageaffairs.models import Household
 from villageaffairs.selectors import household_by_house_number
@@ -37,6 +38,10 @@ class ClaimForm(OnceForm):
         super().__init__(*args, **kwargs)
         # A household claims awards only; deductions are recorded by the cadres.
         self.fields["rule"].queryset = selectors.claimable_rules(village).filter(points__gt=0)
+
+
+class AssistedClaimForm(ClaimForm, EvidenceForm):
+    """A claim entered for a villager, with their signature photo or a witness."""
 
 
 class HouseholdNumberField(forms.CharField):

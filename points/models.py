@@ -252,6 +252,24 @@ class Claim(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Assisted entry (villageaffairs.assist): the resident it was claimed for, who may have no
+    # account, and the act with the evidence of their agreement.
+    for_resident = models.ForeignKey(
+        "villageaffairs.Resident",
+        verbose_name=_("claimed for"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assisted_act = models.OneToOneField(
+        "villageaffairs.AssistedAct",
+        verbose_name=_("assisted act"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # A form carries a one-time key: submitting it twice gives one claim.
     submission_key = models.UUIDField(_("submission key"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("submitted"), default=timezone.now)

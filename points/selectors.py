@@ -220,10 +220,18 @@ def posting(village: Village, page=1):
     return Paginator(qs, 30).get_page(page)
 
 
+def assist_actions(village: Village, resident) -> list[dict]:
+    """What a cadre or a grid worker can do for this resident in the points (the assist page)."""
+    url = reverse(
+        "points:assist_claim", kwargs={"village_slug": village.slug, "resident_pk": resident.pk}
+    )
+    return [{"label": _("Claim points"), "url": url}]
+
+
 def claims_of_household(household: Household, limit: int = 30):
     return list(
         Claim.objects.filter(household=household)
-        .select_related("rule")
+        .select_related("rule", "assisted_act__actor", "assisted_act__resident")
         .prefetch_related("photos")
         .order_by("-created_at", "-pk")[:limit]
     )
@@ -242,7 +250,9 @@ def claimable_rules(village: Village):
 def pending_claims(village: Village, page=1):
     qs = (
         Claim.objects.filter(village=village, state=Claim.State.SUBMITTED)
-        .select_related("household", "rule", "claimant")
+        .select_related(
+            "household", "rule", "claimant", "assisted_act__actor", "assisted_act__resident"
+        )
         .prefetch_related("photos")
         .order_by("created_at", "pk")
     )
@@ -304,8 +314,21 @@ def my_household_context(household: Household) -> dict:
         "points_entries": public_entries(household, limit=5),
         "points_open_claims": list(
             Claim.objects.filter(household=household, state=Claim.State.SUBMITTED)
-            .select_related("rule")
-            .only("points", "state", "created_at", "rule__text", "household_id")
+            .select_related("rule", "assisted_act__actor", "assisted_act__resident")
+            .only(
+                "points",
+                "state",
+                "created_at",
+                "rule__text",
+                "household_id",
+                "assisted_act__actor_role",
+                "assisted_act__disputed_at",
+                "assisted_act__resident__name",
+                "assisted_act__actor__display_name",
+                "assisted_act__actor__username",
+                "assisted_act__actor__first_name",
+                "assisted_act__actor__last_name",
+            )
             .order_by("-created_at", "-pk")[:5]
         ),
     }

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from points.models import (
@@ -31,8 +32,8 @@ from points.models import (
     Suspension,
     YearScore,
 )
-from villageaffairs import audit, outbox, printing
-from villageaffairs.models import Household, Village
+from villageaffairs import assist, audit, outbox, printing
+from villageaffairs.models import Household, Resident, Village
 
 
 class PointsError(ValidationError):
@@ -327,6 +328,73 @@ def claim_submit(
         changes={"rule": rule.pk, "points": rule.points, "photos": len(photos or ())},
     )
     return claim
+
+
+@transaction.atomic
+def claim_submit_assisted(
+    *,
+    actor,
+    resident: Resident,
+    rule: Rule,
+    note: str = "",
+    photos=(),
+    signature=None,
+    witness: str = "",
+    submission_key=None,
+) -> Claim:
+    """A cadre or a grid worker claims points for a resident's household, with the evidence
+    and the villager's agreement (signature photo or witness). Nothing is saved if refused."""
+    household = resident.household
+    village = household.village
+    if submission_key is not None:
+        existing = Claim.objects.filter(household=household, submission_key=submission_key).first()
+        if existing is not None:
+            return existing
+    assist.check(actor=actor, village=village, resident_obj=resident)
+    assist.clean_evidence(signature=signature, witness=witness)
+    act = assist.act_record(
+        actor=actor,
+        village=village,
+        resident_obj=resident,
+        kind="points.claim",
+        summary=gettext("Claimed %(points)+d points: %(rule)s")
+        % {"points": rule.points, "rule": rule.text[:200]},
+        signature=signature,
+        witness=witness,
+    )
+    claim = claim_submit(
+        actor=actor,
+        household=household,
+        rule=rule,
+        note=note,
+        photos=photos,
+        acted_for=resident.user if resident.user_id else None,
+        submission_key=submission_key,
+    )
+    Claim.objects.filter(pk=claim.pk).update(for_resident=resident, assisted_act=act)
+    claim.for_resident, claim.assisted_act = resident, act
+    return claim
+
+
+def claim_disputed(act, actor) -> None:
+    """A disputed assisted claim that still waits is withdrawn."""
+    claim = Claim.objects.filter(assisted_act=act).first()
+    if claim is None:
+        return
+    withdrawn = Claim.objects.filter(pk=claim.pk, state=Claim.State.SUBMITTED).update(
+        state=Claim.State.WITHDRAWN,
+        decided_at=timezone.now(),
+        decided_by=actor,
+        decision_reason=act.dispute_reason[:300],
+    )
+    if withdrawn:
+        audit.record(
+            actor=actor,
+            action="claim.withdraw",
+            obj=claim,
+            village=claim.village,
+            changes={"state": ("submitted", "withdrawn"), "disputed": act.pk},
+        )
 
 
 def _decide(claim: Claim, state: str, *, actor, reason: str = "") -> bool:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("claims/<int:pk>/withdraw/", views.claim_withdraw, name="claim_withdraw"),
     path("claims/photos/<int:pk>/", views.photo, name="photo"),
     path("claims/photos/<int:pk>/thumb/", views.photo, {"thumb": True}, name="photo_thumb"),
+    path("assist/r/<int:resident_pk>/claim/", views.assist_claim, name="assist_claim"),
     path("review/", views.review, name="review"),
     path("review/<int:pk>/", views.review_decide, name="review_decide"),
     path("review/objections/<int:pk>/", views.objection_resolve, name="objection_resolve"),

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from points import forms, selectors, services, signs
 from points.models import (
@@ -17,10 +17,11 @@ from points.models import (
     SignPrint,
 )
 from points.services import PointsError
-from villageaffairs import media
+from villageaffairs import assist, media
 from villageaffairs import selectors as core_selectors
 from villageaffairs.models import Household
 from villageaffairs.parsing import page_param, text_param
+from villageaffairs.permissions import ASSIST
 from villageaffairs.printing import PrintAddressError
 from villageaffairs.tenancy import village_view
 
@@ -132,6 +133,46 @@ def claims(request, village_slug):
     }
     status = 400 if request.method == "POST" else 200  # refused: shown again with the errors
     return render(request, "points/claims.html", context, status=status)
+
+
+@village_view(ASSIST)
+@require_http_methods(["GET", "POST"])
+def assist_claim(request, village_slug, resident_pk):
+    """A cadre or a grid worker claims points for a resident (villageaffairs.assist)."""
+    resident = assist.resident(request.village, resident_pk)
+    if resident is None:
+        raise Http404("No such resident.")
+    form = forms.AssistedClaimForm(
+        request.POST or None, request.FILES or None, village=request.village
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            claim = services.claim_submit_assisted(
+                actor=request.user,
+                resident=resident,
+                rule=data["rule"],
+                note=data["note"],
+                photos=data["photos"],
+                submission_key=data["submission_key"],
+                **form.evidence(),
+            )
+        except assist.AssistError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        except PointsError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("The claim for %(name)s was sent for review.") % {"name": resident.name}
+            )
+            return redirect("assist_act", village_slug, claim.assisted_act_id)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "resident": resident}
+    return render(request, "points/assist_claim.html", context, status=status)
 
 
 @village_view("points.claim")

@@ -326,7 +326,36 @@ def _square(ctx) -> Topic:
     return topic
 
 
+ASSISTED_TITLE = "村口的路灯坏了半个月"
+ASSISTED_HOUSE = "088"
+
+
+@transaction.atomic
+def _assisted(ctx) -> Topic | None:
+    """The grid worker raises a matter for an elderly villager of Youyi visited at home."""
+    youyi = ctx.villages["youyi"]
+    worker = ctx.users.get("wanggrid")
+    elder = (
+        Resident.objects.filter(village=youyi, household__house_number=ASSISTED_HOUSE)
+        .order_by("year_of_birth", "pk")
+        .first()
+    )
+    if worker is None or elder is None:
+        return None
+    return services.topic_raise_assisted(
+        actor=worker,
+        village=youyi,
+        resident=elder,
+        title=ASSISTED_TITLE,
+        category=Topic.Category.ROADS_WATER,
+        text="村口到小卖部那段路的路灯坏了半个月，晚上出门看不见，老人走路怕摔跤。",
+        witness="邻居 张桂英",
+    )
+
+
 def seed(ctx) -> None:
+    if not Topic.objects.filter(village=ctx.villages["youyi"], title=ASSISTED_TITLE).exists():
+        _assisted(ctx)
     if not Topic.objects.filter(village=ctx.villages["xiqian"], title=BANQUET_TITLE).exists():
         _banquet(ctx)
     if not Topic.objects.filter(village=ctx.villages["youyi"], title=DITCH_TITLE).exists():

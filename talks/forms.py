@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 from talks import states
 from talks.models import COMMENT_MAX, REASON_MAX, TEXT_MAX, TITLE_MAX, Entrustment, Topic, Vote
 from villageaffairs import bounds, housenumbers
+from villageaffairs.assist import EvidenceForm
 from villageaffairs.bounds import validate_year
 from villageaffairs.images import PhotosField
 from villageaffairs.widgets import DateInput
@@ -24,6 +25,10 @@ class TopicForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     photos = PhotosField(label=_("Photos (up to 6)"))
+
+
+class AssistedTopicForm(TopicForm, EvidenceForm):
+    """A matter raised for a villager, with their signature photo or a witness."""
 
 
 class ReplyForm(forms.Form):

@@ -104,6 +104,24 @@ class Topic(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Assisted entry (villageaffairs.assist): the resident it was raised for, who may have no
+    # account (then ``author`` is the one who entered it), and the act with the evidence.
+    for_resident = models.ForeignKey(
+        "villageaffairs.Resident",
+        verbose_name=_("raised for"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assisted_act = models.OneToOneField(
+        "villageaffairs.AssistedAct",
+        verbose_name=_("assisted act"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     text = models.TextField(_("text"), max_length=TEXT_MAX)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
@@ -892,6 +910,8 @@ class Notification(models.Model):
         TASK_ASSIGNED = "task_assigned", _("task assigned")
         STATUS = "status", _("status changed")
         HIDDEN = "hidden", _("comment hidden")
+        ASSISTED = "assisted", _("entered on your behalf")
+        DISPUTED = "disputed", _("assisted entry disputed")
 
     SMS_KINDS = frozenset({Kind.REPLY, Kind.VOTE_OPENED, Kind.TASK_ASSIGNED})
 

@@ -43,7 +43,9 @@ BUSY_KINDS = (Event.Kind.COMMENTED, Event.Kind.SUPPORTED)
 
 
 def topics(village, *, status="", category="", mine=None, page=None):
-    rows = Topic.objects.filter(village=village).select_related("author")
+    rows = Topic.objects.filter(village=village).select_related(
+        "author", "assisted_act__actor", "assisted_act__resident"
+    )
     if status == "open":
         rows = rows.filter(status__in=states.UNRESOLVED)
     elif status in Topic.Status.values:
@@ -66,6 +68,14 @@ def topics(village, *, status="", category="", mine=None, page=None):
         "author__username",
         "author__first_name",
         "author__last_name",
+        # The "submitted on behalf of" line (villageaffairs/_on_behalf.html).
+        "assisted_act__actor_role",
+        "assisted_act__disputed_at",
+        "assisted_act__resident__name",
+        "assisted_act__actor__display_name",
+        "assisted_act__actor__username",
+        "assisted_act__actor__first_name",
+        "assisted_act__actor__last_name",
     )
     return Paginator(rows.order_by("-created_at", "-pk"), TOPICS_PER_PAGE).get_page(page)
 
@@ -73,9 +83,45 @@ def topics(village, *, status="", category="", mine=None, page=None):
 def topic(village, pk) -> Topic | None:
     return (
         Topic.objects.filter(village=village, pk=pk)
-        .select_related("author", "entered_by", "duplicate_of", "village")
+        .select_related(
+            "author",
+            "entered_by",
+            "duplicate_of",
+            "village",
+            "assisted_act__actor",
+            "assisted_act__resident",
+        )
         .first()
     )
+
+
+def assist_actions(village, resident) -> list[dict]:
+    """What a cadre or a grid worker can do for this resident in the talks (villageaffairs
+    assist page): raise a matter, and record a signed entrustment for each open vote whose
+    roll has them."""
+    kwargs = {"village_slug": village.slug, "resident_pk": resident.pk}
+    actions = [{"label": _("Raise a matter"), "url": reverse("talks:assist_topic", kwargs=kwargs)}]
+    now = timezone.now()
+    open_votes = (
+        Vote.objects.filter(
+            village=village,
+            closed_at__isnull=True,
+            opens_at__lte=now,
+            closes_at__gt=now,
+            roll__resident=resident,
+            roll__removed_at__isnull=True,
+        )
+        .select_related("topic")
+        .order_by("closes_at")
+    )
+    for vote in open_votes:
+        url = reverse(
+            "talks:entrust_paper",
+            kwargs={"village_slug": village.slug, "pk": vote.topic_id, "vote_pk": vote.pk},
+        )
+        label = _("Record a signed entrustment: %(question)s") % {"question": vote.question}
+        actions.append({"label": label, "url": f"{url}?person={resident.pk}"})
+    return actions
 
 
 def _vote_rows(topic: Topic, viewer, now):

@@ -47,7 +47,7 @@ from talks.models import (
     Topic,
     Vote,
 )
-from villageaffairs import audit, bounds, outbox
+from villageaffairs import assist, audit, bounds, outbox
 from villageaffairs.models import Household, Resident, Village
 from villageaffairs.permissions import village_perms, village_roles
 
@@ -247,6 +247,127 @@ def topic_raise(
         exclude=actor,
     )
     return topic
+
+
+@transaction.atomic
+def topic_raise_assisted(
+    *,
+    actor,
+    village: Village,
+    resident: Resident,
+    title: str,
+    text: str,
+    category: str,
+    photos=(),
+    signature=None,
+    witness: str = "",
+) -> Topic:
+    """A cadre or a grid worker raises a matter for a resident who came to the office or was
+    visited at home. The resident's account (if any) is the author; without one, the one who
+    entered it is, and the topic names the resident. Nothing is saved if any field is wrong."""
+    assist.check(actor=actor, village=village, resident_obj=resident)
+    errors = {}
+    try:
+        assist.clean_evidence(signature=signature, witness=witness)
+    except assist.AssistError as exc:
+        errors.update(exc.message_dict)
+    try:
+        _clean_text(title, field="title", max_length=TITLE_MAX)
+        _clean_text(text, field="text", max_length=TEXT_MAX)
+    except TalksError as exc:
+        errors.update(exc.message_dict)
+    if category not in Topic.Category.values:
+        errors["category"] = [gettext("Choose a category.")]
+    if len(photos or ()) > 6:
+        errors["photos"] = [gettext("At most %(n)d photos.") % {"n": 6}]
+    if errors:
+        raise TalksError(errors, code="invalid")
+    act = assist.act_record(
+        actor=actor,
+        village=village,
+        resident_obj=resident,
+        kind="talks.topic",
+        summary=gettext("Raised the matter “%(title)s”") % {"title": title.strip()[:TITLE_MAX]},
+        signature=signature,
+        witness=witness,
+    )
+    author = resident.user if resident.user_id else actor
+    topic = Topic.objects.create(
+        village=village,
+        author=author,
+        entered_by=actor,
+        for_resident=resident,
+        assisted_act=act,
+        title=title.strip(),
+        text=text.strip(),
+        category=category,
+    )
+    _save_photos(photos, topic=topic)
+    _event(topic, Event.Kind.RAISED, actor=actor, at=topic.created_at)
+    assist.act_url(act, _topic_url(topic, village))
+    audit.record(
+        actor=actor,
+        action="topic.raise",
+        obj=topic,
+        village=village,
+        acted_for=resident.user if resident.user_id else None,
+        changes={"title": topic.title, "category": category, "for_resident": resident.pk},
+    )
+    notify(
+        users=_cadre_ids(village),
+        village_id=village.pk,
+        kind=Notification.Kind.STATUS,
+        text=gettext("New matter raised: %(title)s") % {"title": topic.title},
+        url=_topic_url(topic),
+        exclude=actor,
+    )
+    return topic
+
+
+def topic_disputed(act, actor) -> None:
+    """A disputed assisted topic is withdrawn while nobody has begun to handle it."""
+    topic = Topic.objects.filter(assisted_act=act).first()
+    if topic is None or topic.status not in states.sources("withdraw"):
+        return
+    _end(
+        actor=actor,
+        topic=topic,
+        action="withdraw",
+        kind=Event.Kind.WITHDRAWN,
+        reason=act.dispute_reason,
+    )
+
+
+def assisted_act_notice(act) -> None:
+    """The villager with an account finds each act done for them in their inbox."""
+    if not act.resident.user_id:
+        return
+    who = act.actor
+    text = (
+        gettext("Grid worker %(who)s entered this for you: %(what)s")
+        if act.by_grid_worker
+        else gettext("Cadre %(who)s entered this for you: %(what)s")
+    ) % {"who": who, "what": act.summary}
+    notify(
+        users=[act.resident.user_id],
+        village_id=act.village_id,
+        kind=Notification.Kind.ASSISTED,
+        text=text,
+        url=reverse("assist_act", kwargs={"village_slug": act.village.slug, "pk": act.pk}),
+    )
+
+
+def assisted_dispute_notice(act) -> None:
+    """The cadres learn of a dispute of something entered for a villager."""
+    notify(
+        users=_cadre_ids(act.village),
+        village_id=act.village_id,
+        kind=Notification.Kind.DISPUTED,
+        text=gettext("%(name)s disputes: %(what)s. Reason: %(reason)s")
+        % {"name": act.resident.name, "what": act.summary, "reason": act.dispute_reason},
+        url=reverse("assist_act", kwargs={"village_slug": act.village.slug, "pk": act.pk}),
+        exclude=act.disputed_by,
+    )
 
 
 def _locked(topic: Topic) -> Topic:
@@ -855,8 +976,10 @@ def entrust(
         entry = roll_entry_of(vote, actor)
         recorded_by = None
     else:
-        _require(actor, vote.village, "talks.handle")
+        # Recorded by a cadre or a grid worker, never for their own household.
+        _require(actor, vote.village, "village.assist")
         entry = _roll_person(vote, resident_id, field="person")
+        assist.check(actor=actor, village=vote.village, resident_obj=entry.resident)
         if paper is None:
             raise TalksError(
                 {"paper": _("Add a photo of the signed entrustment.")}, code="no_paper"
@@ -1594,9 +1717,15 @@ def topic_decline(*, actor, topic: Topic, reason: str) -> Topic:
     return _end(actor=actor, topic=topic, action="decline", kind=Event.Kind.DECLINED, reason=reason)
 
 
+def entered_for_someone_else(topic: Topic) -> bool:
+    """Raised for a resident without an account: the one who entered it stands in as the
+    author, but the matter is the resident's (they withdraw it by a dispute, through a cadre)."""
+    return topic.for_resident_id is not None and topic.author_id == topic.entered_by_id
+
+
 @transaction.atomic
 def topic_withdraw(*, actor, topic: Topic) -> Topic:
-    if actor.pk != topic.author_id:
+    if actor.pk != topic.author_id or entered_for_someone_else(topic):
         raise TalksError(_("Only the villager who raised it may withdraw it."), code="forbidden")
     return _end(actor=actor, topic=topic, action="withdraw", kind=Event.Kind.WITHDRAWN)
 

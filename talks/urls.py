@@ -13,6 +13,7 @@ urlpatterns = [
     path("talks/reports/", views.reports, name="reports"),
     path("talks/reports/<int:comment_pk>/keep/", views.keep, name="keep"),
     path("talks/<int:pk>/", views.topic_detail, name="detail"),
+    path("assist/r/<int:resident_pk>/topic/", views.assist_topic, name="assist_topic"),
     path("talks/<int:pk>/timeline/", views.topic_timeline, name="timeline"),
     path("talks/<int:pk>/reply/", views.reply, name="reply"),
     path("talks/<int:pk>/comment/", views.comment, name="comment"),

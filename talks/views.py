@@ -11,8 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from talks import forms, selectors, services
 from talks.models import Comment, Entrustment, Notification, Task, Topic, Vote
 from talks.services import TalksError
-from villageaffairs import media
+from villageaffairs import assist, media
 from villageaffairs.parsing import int_param, page_param, text_param
+from villageaffairs.permissions import ASSIST
 from villageaffairs.tenancy import village_view
 
 
@@ -53,7 +54,9 @@ def _detail(request, topic, status=200, **bound):
         may_rate=topic.status == Topic.Status.HANDLED
         and context["my_rating"] is None
         and services.may_rate(request.user, topic),
-        is_author=request.user.is_authenticated and request.user.pk == topic.author_id,
+        is_author=request.user.is_authenticated
+        and request.user.pk == topic.author_id
+        and not services.entered_for_someone_else(topic),
         perms=perms,
         Status=Topic.Status,
         # A refused form is summed up at the top of this long page, linking to its fields.
@@ -104,6 +107,39 @@ def topic_new(request, village_slug):
             return redirect(topic)
     status = 400 if request.method == "POST" else 200
     return render(request, "talks/new.html", {"form": form}, status=status)
+
+
+@village_view(ASSIST)
+@require_http_methods(["GET", "POST"])
+def assist_topic(request, village_slug, resident_pk):
+    """A cadre or a grid worker raises a matter for a resident (villageaffairs.assist)."""
+    resident = assist.resident(request.village, resident_pk)
+    if resident is None:
+        raise Http404("No such resident.")
+    form = forms.AssistedTopicForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        try:
+            topic = services.topic_raise_assisted(
+                actor=request.user,
+                village=request.village,
+                resident=resident,
+                title=cd["title"],
+                text=cd["text"],
+                category=cd["category"],
+                photos=cd["photos"],
+                **form.evidence(),
+            )
+        except (TalksError, assist.AssistError) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request, _("The matter is raised for %(name)s.") % {"name": resident.name}
+            )
+            return redirect(topic)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "resident": resident}
+    return render(request, "talks/assist_topic.html", context, status=status)
 
 
 @village_view()
@@ -396,7 +432,7 @@ def entrust(request, village_slug, pk, vote_pk):
     return _entrust(request, pk, vote_pk, on_paper=False)
 
 
-@village_view("talks.handle")
+@village_view(ASSIST)
 @require_http_methods(["GET", "POST"])
 def entrust_paper(request, village_slug, pk, vote_pk):
     """A cadre records a signed paper entrustment, with a photo of the paper."""
@@ -419,7 +455,7 @@ def _entrust(request, pk, vote_pk, *, on_paper):
                 resident_id=cd.get("person_id") if on_paper else None,
                 paper=(cd.get("paper") or [None])[0],
             )
-        except TalksError as exc:
+        except (TalksError, assist.AssistError) as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("The entrustment is recorded."))
@@ -455,7 +491,7 @@ def entrustment_withdraw(request, village_slug, pk, vote_pk, entrustment_pk):
     return redirect(topic.get_absolute_url() + "#votes")
 
 
-@village_view("talks.handle")
+@village_view(ASSIST)
 @require_GET
 def entrustment_paper(request, village_slug, pk, vote_pk, entrustment_pk):
     """The photo of a signed paper entrustment, for the village's cadres."""

@@ -61,6 +61,7 @@ class People:
     finance_here: object = None
     resident_here: object = None  # lives in villager_here's household, is not its head
     manager_serving: object = None
+    grid_worker_here: object = None  # 网格员 of ``here``, head of a household of their own
 
     def swapped(self):
         """The same people with the two villages (and their branches) exchanged: builders
@@ -120,6 +121,7 @@ def all_people(people):
         household=Household.objects.get(residents__user=people.villager_here),
         username="supervisor_here",
     )
+    people.grid_worker_here = member(here, Role.GRID_WORKER, username="grid_worker_here")
     people.manager_serving = officer(
         serving_branch(people), BranchRole.Role.MANAGER, username="manager_serving"
     )

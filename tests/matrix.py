@@ -32,6 +32,8 @@ LIKE = {
     # not its head: like the resident above, where a case does not name them.
     "supervisor_here": "resident_here",
     "manager_serving": "officer_serving",  # manager of the serving branch
+    # A grid worker (网格员, "village.assist"): a villager who may also act for others.
+    "grid_worker_here": "villager_here",
 }
 ROLES = BASE_ROLES + tuple(LIKE)
 
@@ -77,6 +79,8 @@ CADRES = expect(
     officer_serving=404,
     officer_other=404,
 )
+# The pages of assisted entry: the village's cadres and its grid workers.
+ASSISTERS = CADRES | {"grid_worker_here": 200}
 # POST-only pages asked with GET: those who may reach the page get 405, the others as above.
 MEMBERS_POST = MEMBERS | {"villager_here": 405, "cadre_here": 405, "operator": 405}
 CADRES_POST = CADRES | {"cadre_here": 405, "operator": 405}

@@ -55,6 +55,8 @@ PEOPLE = [
     ("xieqifu", "谢启富", "youyi", Role.VILLAGER, "+8613800000011", "017", True),
     ("wenpeili", "文培力", "youyi", Role.VILLAGER, "+8613800000012", "058", True),
     ("xuexiaojun", "薛小军", "xiqian", Role.VILLAGER, "+8613800000021", "036", True),
+    # 网格员: acts for the villagers of the grid who do not use the app (villageaffairs.assist).
+    ("wanggrid", "王网格", "youyi", Role.GRID_WORKER, "+8613800000041", "009", True),
 ]
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余"

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from villageaffairs.media import private_photo_path
+
 
 class User(AbstractUser):
     """A person who signs in. Villagers usually have only a phone number."""
@@ -371,6 +373,8 @@ class Role(models.TextChoices):
     FINANCE_GROUP = "finance_group", _("finance group member")
     # 村务监督委员会: checks the village's affairs, and may recount a secret vote's ballots.
     SUPERVISOR = "supervisor", _("supervisory committee member")
+    # 网格员: visits the households of a grid and enters what a villager asks for on their behalf.
+    GRID_WORKER = "grid_worker", _("grid worker")
 
 
 class RoleAssignment(models.Model):
@@ -449,6 +453,72 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+
+
+class AssistedAct(models.Model):
+    """Something a cadre or a grid worker entered for a resident (who may have no account):
+    who acted, for whom, with the villager's agreement (a photo of their signature, or a named
+    witness), and any dispute of it. The thing itself (topic, claim, consent) lives in its app
+    and points here; ``kind`` names it (``talks.topic``), and ``villageaffairs.assist`` asks the
+    app what a dispute does to it."""
+
+    village = village_key()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The actor's role when they acted: the pages say "grid worker" or "cadre".
+    actor_role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("acted for"),
+        on_delete=models.PROTECT,
+        related_name="assisted_acts",
+    )
+    kind = models.CharField(_("kind"), max_length=30)
+    summary = models.CharField(_("what was done"), max_length=300)
+    url = models.CharField(_("link"), max_length=200, blank=True)
+    signature = models.ImageField(_("signature photo"), upload_to=private_photo_path, blank=True)
+    witness = models.CharField(_("witness"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    disputed_at = models.DateTimeField(_("disputed"), null=True, blank=True)
+    dispute_reason = models.CharField(_("reason for the dispute"), max_length=300, blank=True)
+    # The villager themself (from the inbox) or the cadre who wrote down a dispute in person.
+    disputed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dispute recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("assisted act")
+        verbose_name_plural = _("assisted acts")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["village", "-created_at"], name="assisted_village_time"),
+            models.Index(fields=["resident", "-created_at"], name="assisted_resident_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(signature="") | ~Q(witness=""), name="assisted_has_evidence"
+            ),
+            models.CheckConstraint(
+                condition=Q(disputed_at__isnull=True) | ~Q(dispute_reason=""),
+                name="assisted_dispute_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.resident} · {self.summary[:60]}"
+
+    @property
+    def by_grid_worker(self) -> bool:
+        return self.actor_role == Role.GRID_WORKER
 
 
 class Outbox(models.Model):

@@ -21,8 +21,11 @@ MEMBER = frozenset(
         "publicity.ask",
     }
 )
+# Acting for a villager who came to the office or was visited at home (villageaffairs.assist).
+ASSIST = "village.assist"
 CADRE = MEMBER | {
     "village.manage",  # household register, admin
+    ASSIST,
     "points.review",
     "points.award",
     "points.supermarket",
@@ -39,6 +42,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ACCOUNTANT: frozenset(CADRE | {"publicity.finance"}),
     Role.FINANCE_GROUP: frozenset(MEMBER | {"publicity.check_finance"}),
     Role.SUPERVISOR: frozenset(MEMBER | {"talks.recount"}),
+    # 网格员: a member of the village who also enters things for the villagers of their grid.
+    Role.GRID_WORKER: frozenset(MEMBER | {ASSIST}),
 }
 ALL = frozenset().union(*ROLE_PERMISSIONS.values())
 

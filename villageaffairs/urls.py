@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from villageaffairs import joining_views, signin, views
+from villageaffairs import assist_views, joining_views, signin, views
 
 village_patterns = [
     path("", views.village_home, name="village_home"),
@@ -23,6 +23,11 @@ village_patterns = [
         joining_views.join_confirm_member,
         name="join_confirm_member",
     ),
+    path("assist/", assist_views.assist_home, name="assist"),
+    path("assist/r/<int:resident_pk>/", assist_views.assist_resident, name="assist_resident"),
+    path("assist/acts/<int:pk>/", assist_views.assist_act, name="assist_act"),
+    path("assist/acts/<int:pk>/slip/", assist_views.assist_slip, name="assist_slip"),
+    path("assist/acts/<int:pk>/signature/", assist_views.assist_signature, name="assist_signature"),
     path("", include("points.urls")),
     path("", include("talks.urls")),
     path("", include("publicity.urls")),

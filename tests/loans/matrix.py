@@ -2,7 +2,7 @@ from django.urls import reverse
 
 from tests.factories import HouseholdFactory
 from tests.loans.factories import application_for, consent_for, policy, serving_branch
-from tests.matrix import MEMBERS, Case, expect
+from tests.matrix import ASSISTERS, MEMBERS, Case, expect
 from villageaffairs.models import Household
 
 # Bank pages: the serving branch's officer only; everyone else signed in gets 404.
@@ -50,6 +50,13 @@ def _own_application(p):
 
 
 CASES = [
+    Case(
+        "loans_village:assist_consent",
+        lambda p: reverse(
+            "loans_village:assist_consent", args=[p.here.slug, p.villager_here.resident.pk]
+        ),
+        ASSISTERS,
+    ),
     Case("loans:index", lambda p: reverse("loans:index"), BANK_STAFF),
     Case("loans:lookup", lambda p: _bank(p, "lookup") + "?q=0&purpose=enquiry", BANK),
     # POST only: the serving officer asking with GET gets 405, everyone else what BANK says.
@@ -106,12 +113,14 @@ CASES = [
         lambda p: reverse("loans_village:application", args=[p.here.slug, _own_application(p).pk]),
         # The household's members read it; other households (a cadre's, the finance group
         # member's) do not.
-        HEAD | {"cadre_here": 404, "finance_here": 404, "resident_here": 200},
+        HEAD
+        | {"cadre_here": 404, "finance_here": 404, "grid_worker_here": 404, "resident_here": 200},
     ),
     Case(
         "loans_village:withdraw",
         lambda p: reverse("loans_village:withdraw", args=[p.here.slug, _own_application(p).pk]),
-        HEAD | {"cadre_here": 404, "finance_here": 404, "villager_here": 302},
+        HEAD
+        | {"cadre_here": 404, "finance_here": 404, "grid_worker_here": 404, "villager_here": 302},
         method="post",
     ),
 ]

@@ -2,7 +2,7 @@ from django.urls import reverse
 
 from points import services
 from tests.factories import HouseholdFactory
-from tests.matrix import CADRES, CADRES_POST, MEMBERS, MEMBERS_POST, PUBLIC, Case, expect
+from tests.matrix import ASSISTERS, CADRES, CADRES_POST, MEMBERS, MEMBERS_POST, PUBLIC, Case, expect
 from tests.points.factories import ItemFactory, RuleFactory, evidence_photo
 from villageaffairs.models import Household
 
@@ -16,6 +16,7 @@ OWN_HOUSEHOLD = expect(anonymous=302, villager_elsewhere=404, cadre_elsewhere=40
 EVIDENCE = dict.fromkeys(PUBLIC, 404) | {"villager_here": 200, "cadre_here": 200, "operator": 200}
 # The finance group member lives in another household of the village.
 EVIDENCE["finance_here"] = 404
+EVIDENCE["grid_worker_here"] = 404  # the grid worker lives in a household of their own
 
 
 def _photo_url(name):
@@ -29,7 +30,7 @@ CADRES_DONE = CADRES | {"cadre_here": 302, "operator": 302}
 OWN_DONE = MEMBERS | {"villager_here": 302, "cadre_here": 302, "operator": 404}
 # The claim is villager_here's household's: its other resident may withdraw it, other
 # households of the village (a cadre's, a finance group member's) do not see it.
-HOUSEHOLD_DONE = OWN_DONE | {"cadre_here": 404, "finance_here": 404}
+HOUSEHOLD_DONE = OWN_DONE | {"cadre_here": 404, "finance_here": 404, "grid_worker_here": 404}
 
 
 def _own(p):
@@ -100,6 +101,11 @@ def _ranking_url(p):
 
 
 CASES = [
+    Case(
+        "points:assist_claim",
+        lambda p: reverse("points:assist_claim", args=[p.here.slug, p.villager_here.resident.pk]),
+        ASSISTERS,
+    ),
     Case("points:photo", _photo_url("points:photo"), EVIDENCE),
     Case("points:photo_thumb", _photo_url("points:photo_thumb"), EVIDENCE),
     Case("points:rules", _url("points:rules"), PUBLIC),

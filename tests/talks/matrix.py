@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from talks.models import Comment, Notification, Task, Topic
-from tests.matrix import CADRES, CADRES_POST, MEMBERS, MEMBERS_POST, PUBLIC, Case, expect
+from tests.matrix import ASSISTERS, CADRES, CADRES_POST, MEMBERS, MEMBERS_POST, PUBLIC, Case, expect
 from tests.talks.factories import TopicFactory, VoteFactory
 
 # A real POST that succeeds redirects back to the topic.
@@ -25,6 +25,10 @@ def _topic(p, **kwargs):
 def _url(name, p, *args, topic=None):
     topic = topic or _topic(p)
     return reverse(f"talks:{name}", args=[p.here.slug, topic.pk, *args])
+
+
+def _resident_of(user):
+    return user.resident.pk
 
 
 def _comment(p):
@@ -206,7 +210,12 @@ CASES = [
     Case("talks:withdraw", lambda p: _url("withdraw", p), MEMBERS_POST, foreign=False),
     Case("talks:rate", lambda p: _url("rate", p), MEMBERS_POST, foreign=False),
     Case("talks:entrust", _with_vote("entrust"), MEMBERS),
-    Case("talks:entrust_paper", _with_vote("entrust_paper"), CADRES),
+    Case("talks:entrust_paper", _with_vote("entrust_paper"), ASSISTERS),
+    Case(
+        "talks:assist_topic",
+        lambda p: reverse("talks:assist_topic", args=[p.here.slug, _resident_of(p.villager_here)]),
+        ASSISTERS,
+    ),
     Case("talks:office", _with_vote("office"), CADRES),
     Case("talks:office_cast", _with_vote("office_cast"), CADRES_POST, foreign=False),
     Case(
