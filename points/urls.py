@@ -21,5 +21,7 @@ urlpatterns = [
     path("shop/<int:pk>/reserve/", views.shop_reserve, name="shop_reserve"),
     path("counter/", views.counter, name="counter"),
     path("counter/<int:pk>/", views.counter_reservation, name="counter_reservation"),
+    path("notices/ranking.pdf", views.ranking_notice, name="ranking_notice"),
+    path("notices/posting.pdf", views.posting_notice, name="posting_notice"),
     path("signs/<int:pk>.png", views.sign_png, name="sign_png"),
 ]

@@ -10,6 +10,7 @@ village_patterns = [
     path("work/", views.cadre_work, name="cadre_work"),
     path("households/", views.household_register, name="household_register"),
     path("me/", views.my_household, name="my_household"),
+    path("notices/", views.notices_index, name="notices"),
     path("", include("points.urls")),
     path("", include("talks.urls")),
     path("", include("publicity.urls")),

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from villageaffairs import health, selectors
+from villageaffairs import health, notices, selectors
 from villageaffairs.parsing import page_param, text_param
 from villageaffairs.tenancy import village_view
 
@@ -62,6 +62,14 @@ def cadre_work(request, village_slug):
     waiting = [item for item in items if item["count"]]
     done = [item for item in items if not item["count"]]
     return render(request, "villageaffairs/cadre_work.html", {"waiting": waiting, "done": done})
+
+
+@village_view()
+@require_GET
+def notices_index(request, village_slug):
+    """What can be printed for the notice board (公开栏). Cadres also see drafts."""
+    items = notices.available(request)
+    return render(request, "villageaffairs/notices.html", {"items": items})
 
 
 @village_view("village.manage")

@@ -9,6 +9,7 @@ CASES = [
     Case("village_home", lambda p: reverse("village_home", args=[p.here.slug]), PUBLIC),
     Case("cadre_work", lambda p: reverse("cadre_work", args=[p.here.slug]), CADRES),
     Case("household_register", lambda p: reverse("household_register", args=[p.here.slug]), CADRES),
+    Case("notices", lambda p: reverse("notices", args=[p.here.slug]), PUBLIC),
     Case("my_household", lambda p: reverse("my_household", args=[p.here.slug]), MEMBERS),
     Case(
         "household_public",

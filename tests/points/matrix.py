@@ -91,6 +91,8 @@ CASES = [
     Case("points:rules", _url("points:rules"), PUBLIC),
     Case("points:ranking", _ranking_url, PUBLIC),
     Case("points:posting", _url("points:posting"), PUBLIC),
+    Case("points:ranking_notice", _url("points:ranking_notice"), PUBLIC),
+    Case("points:posting_notice", _url("points:posting_notice"), PUBLIC),
     Case("points:objection_new", _entry_url, MEMBERS),
     Case("points:claims", _url("points:claims"), OWN_HOUSEHOLD),
     Case("points:claim_withdraw", _url("points:claim_withdraw", 1), MEMBERS_POST, foreign=False),
