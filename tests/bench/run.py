@@ -11,7 +11,7 @@ import time
 
 from tests.bench.common import setup
 
-AREAS = ("core", "points", "talks", "loans", "publicity")
+AREAS = ("core", "points", "talks", "loans", "publicity", "notices")
 
 
 def ensure_database() -> None:
