@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from publicity.models import Direction, FinanceMonth, month_key
+from publicity.models import Category, Direction, FinanceMonth, month_key
 from publicity.selectors import book, is_insider, month_entries, month_figures, months
 from villageaffairs.printing import Column, Notice, public_url
 
@@ -96,25 +96,27 @@ def month_accounts(village, month: date, *, insider: bool) -> bytes | None:
             ],
         )
     notice.heading(_("Every entry (yuan)"))
-    directions = dict(Direction.choices)
+    categories = dict(Category.choices)
     count = notice.table(
         [
-            Column(_("Date"), 0.15),
-            Column(_("Voucher"), 0.12),
-            Column(_("Paid to / received from"), 0.33),
-            Column(_("Income"), 0.2, "right"),
-            Column(_("Expenses"), 0.2, "right"),
+            Column(_("Date"), 0.1),
+            Column(_("Voucher"), 0.13),
+            Column(_("Category"), 0.17),
+            Column(_("Paid to / received from"), 0.24),
+            Column(_("Income"), 0.18, "right"),
+            Column(_("Expenses"), 0.18, "right"),
         ],
         (
             (
                 formats.date_format(e.date, "m-d"),
                 e.voucher_no,
+                categories.get(e.category, e.category),
                 e.counterparty + (f" ({e.note})" if e.note else ""),
                 yuan(e.amount) if e.direction == Direction.INCOME else "",
                 yuan(e.amount) if e.direction == Direction.EXPENSE else "",
             )
             for e in month_entries(village, month)
-            .only("date", "voucher_no", "counterparty", "note", "amount", "direction")
+            .only("date", "voucher_no", "category", "counterparty", "note", "amount", "direction")
             .iterator(chunk_size=1000)
         ),
     )

@@ -47,6 +47,8 @@ def test_a_published_month_prints_its_statement_entries_and_check(client, people
     assert "鱼塘承包户" in text and "记-01" in text and "修路队" in text and "村道修补" in text
     assert "二月的事" not in text and "99.00" not in text
     assert "理财小组 刘敏" in text
+    row = [line for line in text.splitlines() if "修路队" in line][0]
+    assert row.startswith("01-09") and row.endswith("730.50")  # an expense, in its column
     assert pdf_qr_codes(response.content) == [f"{SITE}/v/youyi/open/finance/2026-01/"]
 
 
