@@ -70,8 +70,15 @@ def test_the_notices_page_reads_a_fixed_number_of_queries(
     _books(people.here)
     url = reverse("notices", args=[people.here.slug])
     client.get(url)
-    with django_assert_num_queries(2):  # the village, the published months
+    # The village, the published months, the votes, the handled topics.
+    with django_assert_num_queries(4):
         assert client.get(url).status_code == 200
+    for day in (3, 4):
+        entry(people.here, date(2026, 3, day), "5.00")
+        publish(people.here, date(2026, 2 + day - 3, 1))
+    with django_assert_num_queries(4):
+        body = client.get(url).content.decode()
+    assert "notices/accounts/2026-03.pdf" in body
 
 
 @override_settings(DEBUG=False, SITE_URL="http://localhost:8000")
