@@ -97,31 +97,47 @@ def month_accounts(village, month: date, *, insider: bool) -> bytes | None:
         )
     notice.heading(_("Every entry (yuan)"))
     categories = dict(Category.choices)
-    count = notice.table(
-        [
-            Column(_("Date"), 0.1),
-            Column(_("Voucher"), 0.13),
-            Column(_("Category"), 0.17),
-            Column(_("Paid to / received from"), 0.24),
-            Column(_("Income"), 0.18, "right"),
-            Column(_("Expenses"), 0.18, "right"),
-        ],
-        (
-            (
-                formats.date_format(e.date, "m-d"),
+    notes: list[str] = []  # printed whole under the table: a table cell would cut them short
+
+    def rows():
+        entries = (
+            month_entries(village, month)
+            .only("date", "voucher_no", "category", "counterparty", "note", "amount", "direction")
+            .iterator(chunk_size=1000)
+        )
+        for e in entries:
+            day = formats.date_format(e.date, "m-d")
+            counterparty = e.counterparty
+            if e.note:
+                notes.append(f"[{len(notes) + 1}] {day} {e.counterparty}: {e.note}")
+                counterparty = f"[{len(notes)}] {counterparty}"
+            yield (
+                day,
                 e.voucher_no,
                 categories.get(e.category, e.category),
-                e.counterparty + (f" ({e.note})" if e.note else ""),
+                counterparty,
                 yuan(e.amount) if e.direction == Direction.INCOME else "",
                 yuan(e.amount) if e.direction == Direction.EXPENSE else "",
             )
-            for e in month_entries(village, month)
-            .only("date", "voucher_no", "category", "counterparty", "note", "amount", "direction")
-            .iterator(chunk_size=1000)
-        ),
+
+    count = notice.table(
+        [
+            # Amounts up to 99,999,999.99 fit whole; a long label is shortened instead.
+            Column(_("Date"), 0.09),
+            Column(_("Voucher"), 0.13),
+            Column(_("Category"), 0.17),
+            Column(_("Paid to / received from"), 0.21),
+            Column(_("Income"), 0.2, "right"),
+            Column(_("Expenses"), 0.2, "right"),
+        ],
+        rows(),
     )
     if not count:
         notice.paragraph(_("No entries this month."))
+    if notes:
+        notice.heading(_("Notes to the entries"))
+        for note in notes:
+            notice.paragraph(note)
     notice.heading(_("Checked by the finance group"))
     if row is not None and row.checked_at is not None:
         notice.paragraph(

@@ -44,7 +44,7 @@ def test_a_published_month_prints_its_statement_entries_and_check(client, people
     text = pdf_text(response.content)
     for figure in ("1,000.00", "2,500.00", "730.50", "2,769.50"):  # opening … closing
         assert figure in text
-    assert "鱼塘承包户" in text and "记-01" in text and "修路队" in text and "村道修补" in text
+    assert "鱼塘承包户" in text and "记-01" in text and "[1] 01-09 修路队: 村道修补" in text
     assert "二月的事" not in text and "99.00" not in text
     assert "理财小组 刘敏" in text
     row = [line for line in text.splitlines() if "修路队" in line][0]
