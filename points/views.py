@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from points import forms, selectors, services, signs
+from points import forms, notices, selectors, services, signs
 from points.models import (
     Claim,
     EvidencePhoto,
@@ -18,6 +18,7 @@ from points.models import (
 )
 from points.services import PointsError
 from villageaffairs import assist, media
+from villageaffairs import notices as core_notices
 from villageaffairs import selectors as core_selectors
 from villageaffairs.models import Household
 from villageaffairs.parsing import page_param, text_param
@@ -84,6 +85,28 @@ def household_public(request, code):
 def posting(request, village_slug):
     page = selectors.posting(request.village, page_param(request.GET))
     return render(request, "points/posting.html", {"page": page, "q": ""})
+
+
+@village_view()
+@require_GET
+def ranking_notice(request, village_slug):
+    period = request.GET.get("period")
+    period = period if period in RankingSnapshot.Period.values else RankingSnapshot.Period.ALL
+    return core_notices.pdf_response(
+        request,
+        lambda: notices.ranking(request.village, period=period),
+        f"{request.village.slug}-ranking-{period}.pdf",
+    )
+
+
+@village_view()
+@require_GET
+def posting_notice(request, village_slug):
+    return core_notices.pdf_response(
+        request,
+        lambda: notices.posting(request.village),
+        f"{request.village.slug}-points-posting.pdf",
+    )
 
 
 @village_view("village.member")

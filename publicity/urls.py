@@ -52,4 +52,10 @@ urlpatterns = [
         name="month_publish",
     ),
     re_path(r"^open/finance/(?P<period>\d{4}-\d{2})/ask/$", views.month_ask, name="month_ask"),
+    # The printed notice of a month (see /v/<village>/notices/).
+    re_path(
+        r"^notices/accounts/(?P<period>\d{4}-\d{2})\.pdf$",
+        views.month_notice,
+        name="month_notice",
+    ),
 ]

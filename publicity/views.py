@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from publicity import forms, selectors, services
+from publicity import forms, notices, selectors, services
 from publicity.models import Attachment, Disclosure, FinanceEntry, FinanceMonth, month_key
 from publicity.services import PublicityError
 from publicity.sheets import entries_csv
 from villageaffairs import media
+from villageaffairs import notices as core_notices
 from villageaffairs.parsing import int_param, page_param
 from villageaffairs.tenancy import village_view
 
@@ -214,6 +215,25 @@ def month_csv(request, village_slug, period):
     filename = f"{request.village.slug}-{period}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@village_view()
+@require_GET
+def month_notice(request, village_slug, period):
+    """The month's accounts as a printed notice: a published month for anyone, a draft (marked
+    so on every page) for insiders, 404 otherwise."""
+    month = selectors.parse_month(period)
+    if month is None:
+        return _no_such_month(request, period)
+
+    def render_pdf():
+        pdf = notices.month_accounts(request.village, month, insider=_insider(request))
+        if pdf is None:
+            raise Http404("Not published.")
+        return pdf
+
+    filename = f"{request.village.slug}-accounts-{period}.pdf"
+    return core_notices.pdf_response(request, render_pdf, filename)
 
 
 def _month_write(request, period, call, done):

@@ -55,4 +55,7 @@ urlpatterns = [
     path("talks/<int:pk>/manage/", views.manage, name="manage"),
     path("talks/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("talks/<int:pk>/rate/", views.rate, name="rate"),
+    # Printed notices (listed on /v/<village>/notices/).
+    path("notices/votes/<int:pk>.pdf", views.vote_notice, name="vote_notice"),
+    path("notices/talks/<int:pk>.pdf", views.topic_notice, name="topic_notice"),
 ]

@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from talks import forms, selectors, services
+from talks import forms, notices, selectors, services
 from talks.models import Comment, Entrustment, Notification, Task, Topic, Vote
 from talks.services import TalksError
 from villageaffairs import assist, media
+from villageaffairs import notices as core_notices
 from villageaffairs.parsing import int_param, page_param, text_param
 from villageaffairs.permissions import ASSIST
 from villageaffairs.tenancy import village_view
@@ -146,6 +147,30 @@ def assist_topic(request, village_slug, resident_pk):
 @require_GET
 def topic_detail(request, village_slug, pk):
     return _detail(request, _topic(request, pk))
+
+
+def _notice(request, render_pdf, pk: int, filename: str):
+    def checked():
+        pdf = render_pdf(request.village, pk)
+        if pdf is None:
+            raise Http404("Nothing to print.")
+        return pdf
+
+    return core_notices.pdf_response(request, checked, filename)
+
+
+@village_view()
+@require_GET
+def vote_notice(request, village_slug, pk):
+    """A vote's announcement for the notice board, with its result once it has closed."""
+    return _notice(request, notices.vote, pk, f"{request.village.slug}-vote-{pk}.pdf")
+
+
+@village_view()
+@require_GET
+def topic_notice(request, village_slug, pk):
+    """A handled topic's result for the notice board; 404 until it is handled."""
+    return _notice(request, notices.topic, pk, f"{request.village.slug}-talk-{pk}.pdf")
 
 
 @village_view("talks.moderate")

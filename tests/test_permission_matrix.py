@@ -29,6 +29,12 @@ def _cases():
 CASES = _cases()
 
 
+@pytest.fixture(autouse=True)
+def _public_site_address(settings):
+    """Printed notices refuse to print a QR code to a local address (DEBUG is off in tests)."""
+    settings.SITE_URL = "https://cun.example.cn"
+
+
 def _named_urls(resolver=None, prefix="", namespace=""):
     for name, _route in _named_routes(resolver, prefix, namespace):
         yield name

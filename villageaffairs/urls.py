@@ -28,6 +28,7 @@ village_patterns = [
     path("assist/acts/<int:pk>/", assist_views.assist_act, name="assist_act"),
     path("assist/acts/<int:pk>/slip/", assist_views.assist_slip, name="assist_slip"),
     path("assist/acts/<int:pk>/signature/", assist_views.assist_signature, name="assist_signature"),
+    path("notices/", views.notices_index, name="notices"),
     path("", include("points.urls")),
     path("", include("talks.urls")),
     path("", include("publicity.urls")),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from villageaffairs import health, joining, register_import, selectors
+from villageaffairs import health, joining, notices, register_import, selectors
 from villageaffairs.parsing import page_param, text_param
 from villageaffairs.tenancy import village_view
 
@@ -74,6 +74,14 @@ def cadre_work(request, village_slug):
         "join_requests": joining.pending_for_village(request.village),
     }
     return render(request, "villageaffairs/cadre_work.html", context)
+
+
+@village_view()
+@require_GET
+def notices_index(request, village_slug):
+    """What can be printed for the notice board (公开栏). Cadres also see drafts."""
+    items = notices.available(request)
+    return render(request, "villageaffairs/notices.html", {"items": items})
 
 
 @village_view("village.manage")

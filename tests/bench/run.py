@@ -11,7 +11,7 @@ import time
 
 from tests.bench.common import setup
 
-AREAS = ("core", "points", "talks", "loans", "publicity", "signs")
+AREAS = ("core", "points", "talks", "loans", "publicity", "signs", "notices")
 
 
 def ensure_database() -> None:

@@ -87,6 +87,7 @@ CASES = [
         method="post",
         data={"digest": "not-the-preview"},
     ),
+    Case("notices", lambda p: reverse("notices", args=[p.here.slug]), PUBLIC),
     Case("my_household", lambda p: reverse("my_household", args=[p.here.slug]), MEMBERS),
     Case(
         "household_public",

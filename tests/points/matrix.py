@@ -111,6 +111,8 @@ CASES = [
     Case("points:rules", _url("points:rules"), PUBLIC),
     Case("points:ranking", _ranking_url, PUBLIC),
     Case("points:posting", _url("points:posting"), PUBLIC),
+    Case("points:ranking_notice", _url("points:ranking_notice"), PUBLIC),
+    Case("points:posting_notice", _url("points:posting_notice"), PUBLIC),
     Case("points:objection_new", _entry_url, MEMBERS),
     Case("points:claims", _url("points:claims"), OWN_HOUSEHOLD),
     Case("points:claim_withdraw", _url("points:claim_withdraw", 1), MEMBERS_POST, foreign=False),
@@ -129,9 +131,9 @@ CASES = [
         CADRES_POST,
         foreign=False,
     ),
-    # The test settings have no public SITE_URL: the cadre is told so (409), not given a sign
-    # that leads nowhere (tests/points/test_signs.py prints it with one).
-    Case("points:sign_png", _sign_url, CADRES | {"cadre_here": 409, "operator": 409}),
+    # The matrix runs with a public SITE_URL; without one the cadre is told so (409), not given
+    # a sign that leads nowhere (tests/points/test_signs.py).
+    Case("points:sign_png", _sign_url, CADRES),
     Case("points:sign_print", _post("points:sign_print", _sign_print("running")), CADRES),
     Case("points:sign_print_file", _post("points:sign_print_file", _sign_print("done")), CADRES),
     Case(

@@ -131,6 +131,9 @@ CASES = [
     # A month that does not exist: a clear 404 page for everyone.
     Case("publicity:month", lambda p: _u("month", p, "2026-13"), ALL_404),
     Case("publicity:month_csv", lambda p: _u("month_csv", p, _published_month(p)), PUBLIC),
+    Case("publicity:month_notice", lambda p: _u("month_notice", p, _published_month(p)), PUBLIC),
+    # An unpublished month: a draft for insiders, not found for everyone else.
+    Case("publicity:month_notice", lambda p: _u("month_notice", p, _open_month(p)), INSIDER_FILE),
     Case("publicity:month_check", lambda p: _u("month_check", p, "2026-01"), CHECK_POST),
     Case("publicity:month_send_back", lambda p: _u("month_send_back", p, "2026-01"), CHECK_POST),
     Case("publicity:month_publish", lambda p: _u("month_publish", p, "2026-01"), CADRES_POST),

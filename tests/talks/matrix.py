@@ -180,6 +180,21 @@ CASES = [
     ),
     Case("talks:new", lambda p: reverse("talks:new", args=[p.here.slug]), MEMBERS),
     Case("talks:detail", lambda p: _url("detail", p), PUBLIC),
+    Case(
+        "talks:vote_notice",
+        lambda p: reverse(
+            "talks:vote_notice",
+            args=[p.here.slug, VoteFactory(topic=_topic(p), created_by=p.cadre_here).pk],
+        ),
+        PUBLIC,
+    ),
+    Case(
+        "talks:topic_notice",
+        lambda p: reverse(
+            "talks:topic_notice", args=[p.here.slug, _topic(p, status=Topic.Status.HANDLED).pk]
+        ),
+        PUBLIC,
+    ),
     Case("talks:timeline", lambda p: _url("timeline", p), PUBLIC),
     Case("talks:reply", lambda p: _url("reply", p), CADRES_POST, foreign=False),
     Case("talks:comment", lambda p: _url("comment", p), MEMBERS_POST, foreign=False),
