@@ -21,6 +21,7 @@ SIGNED_IN = expect(anonymous=302, officer_serving=200, officer_other=200)
 HEAD_POST = expect(
     anonymous=302,
     villager_here=302,
+    grid_worker_here=404,
     resident_here=404,
     finance_here=404,
     villager_elsewhere=404,
