@@ -25,7 +25,10 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.test_permission_matrix import CASES
+from tests.test_permission_matrix import (
+    CASES,
+    _public_site_address,  # noqa: F401 (autouse fixture)
+)
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 settings.register_profile(
