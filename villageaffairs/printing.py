@@ -344,8 +344,11 @@ class Notice:
 
     def _draw_table_header(self, columns: list[Column], size: float) -> None:
         self._draw_row([col.title for col in columns], columns, size, FONT_BOLD)
+        # The rule sits under the header's descenders, with room above the first row's glyphs.
+        rule = self.y + size * 1.2
         self.canvas.setLineWidth(0.8)
-        self.canvas.line(self.left, self.y + size * 0.9, self.right, self.y + size * 0.9)
+        self.canvas.line(self.left, rule, self.right, rule)
+        self.y -= size * 0.3
 
     def _draw_row(self, cells, columns: list[Column], size: float, font: str = FONT) -> None:
         # One text object per row, not one per cell: a 2,000-row ranking is 10,000 cells.
