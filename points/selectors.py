@@ -190,11 +190,30 @@ def rule_history(village: Village, limit: int = 30):
     return RuleRevision.objects.filter(village=village).select_related(*related)[:limit]
 
 
+# An entry from a claim that a grid worker or a cadre entered for a villager says so (issue 13):
+# joined in the same query, so the pages keep their query counts.
+_ASSISTED = (
+    "claim__assisted_act__actor_role",
+    "claim__assisted_act__disputed_at",
+    "claim__assisted_act__actor__display_name",
+    "claim__assisted_act__actor__first_name",
+    "claim__assisted_act__actor__last_name",
+    "claim__assisted_act__actor__username",
+    "claim__assisted_act__resident__name",
+)
+
+
+def _with_assisted(entries):
+    return entries.select_related(
+        "claim__assisted_act__actor", "claim__assisted_act__resident"
+    ).only(*_ASSISTED)
+
+
 def public_entries(household: Household, limit: int = 10):
     """What the courtyard page shows: score changes (not what was bought), newest first."""
     return list(
-        LedgerEntry.objects.filter(household=household, in_score=True)
-        .only("kind", "points", "reason", "created_at", "household_id", "village_id")
+        _with_assisted(LedgerEntry.objects.filter(household=household, in_score=True))
+        .only("kind", "points", "reason", "created_at", "household_id", "village_id", *_ASSISTED)
         .order_by("-created_at", "-pk")[:limit]
     )
 
@@ -202,7 +221,7 @@ def public_entries(household: Household, limit: int = 10):
 def posting(village: Village, page=1):
     """The public list of approved changes, newest first, with open objections counted."""
     qs = (
-        LedgerEntry.objects.filter(village=village, in_score=True)
+        _with_assisted(LedgerEntry.objects.filter(village=village, in_score=True))
         .select_related("household")
         .only(
             "kind",
@@ -214,6 +233,7 @@ def posting(village: Village, page=1):
             "household__name",
             "household__house_number",
             "household__code",
+            *_ASSISTED,
         )
         .order_by("-created_at", "-pk")
     )

@@ -258,6 +258,30 @@ def test_the_household_sees_the_assisted_claim_on_its_pages(client, grid):
     assert line in client.get(reverse("my_household", args=[grid.here.slug])).content.decode()
 
 
+def test_once_approved_the_points_still_say_who_entered_the_claim(client, grid):
+    """The courtyard page, My household and the public posting show the ledger entry of an
+    approved assisted claim with the same line, joined into the same queries."""
+    from points.services import claim_approve
+
+    household = grid.elder.household
+    rule = RuleFactory(village=grid.here, points=5)
+    courtyard = reverse("household_public", args=[household.code])
+    posting = reverse("points:posting", args=[grid.here.slug])
+
+    def approve_one(note):
+        _claim(_client(client, grid.grid_worker_here), grid, grid.elder, rule, note=note)
+        claim_approve(actor=grid.cadre_here, claim=Claim.objects.get(note=note))
+        client.logout()
+
+    approve_one("修水渠")
+    line = "由网格员 王网格 代 李奶奶 提交"
+    assert line in client.get(courtyard).content.decode()
+    assert line in client.get(posting).content.decode()
+    one = (_queries(client, courtyard), _queries(client, posting))
+    approve_one("扶老人过河")
+    assert (_queries(client, courtyard), _queries(client, posting)) == one
+
+
 def test_a_claim_without_agreement_or_under_a_bad_rule_changes_nothing(client, grid):
     rule = RuleFactory(village=grid.here, points=5)
     client = _client(client, grid.grid_worker_here)
