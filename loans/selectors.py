@@ -108,12 +108,18 @@ def search_households(branch: Branch, q: str, page=1):
 
 
 def consent_of(branch_id: int, household: Household) -> Consent | None:
-    return Consent.objects.filter(
-        village_id=household.village_id,
-        household=household,
-        branch_id=branch_id,
-        revoked_at__isnull=True,
-    ).first()
+    """The household's standing consent to the branch, with who entered it for the head when a
+    grid worker or a cadre recorded a signed paper form (joined: no query more)."""
+    return (
+        Consent.objects.filter(
+            village_id=household.village_id,
+            household=household,
+            branch_id=branch_id,
+            revoked_at__isnull=True,
+        )
+        .select_related("assisted_act__actor", "assisted_act__resident")
+        .first()
+    )
 
 
 def _months_before(moment: datetime, months: int) -> datetime:

@@ -98,7 +98,8 @@ def profile(request, code):
     form = forms.PurposeForm(request.GET if "purpose" in request.GET else None)
     if not form.is_valid():  # no purpose, no look: the page asks first and logs nothing
         return render(request, "loans/purpose.html", {"household": household, "form": form})
-    full = selectors.consent_of(request.branch.pk, household) is not None
+    consent = selectors.consent_of(request.branch.pk, household)
+    full = consent is not None
     services.lookup_record(
         officer=request.user,
         branch=request.branch,
@@ -106,7 +107,12 @@ def profile(request, code):
         purpose=form.cleaned_data["purpose"],
         full_profile=full,
     )
-    context = {"household": household, "full": full, "purpose": form.cleaned_data["purpose"]}
+    context = {
+        "household": household,
+        "full": full,
+        "consent": consent,
+        "purpose": form.cleaned_data["purpose"],
+    }
     if full:
         context["profile"] = selectors.credit_profile(request.branch.pk, household)
         context["applications"] = selectors.applications_of_household(

@@ -331,6 +331,11 @@ def test_grid_worker_records_a_heads_signed_consent(client, grid):
     client.force_login(grid.villager_here)
     page = client.get(reverse("loans_village:credit", args=[grid.here.slug])).content.decode()
     assert "由网格员 王网格 代" in page
+    # The serving branch's officer sees the full profile, and who recorded the paper consent.
+    client.force_login(grid.officer_serving)
+    url = reverse("loans:profile", args=[consent.branch_id, head.household.code])
+    page = client.get(url + "?purpose=application").content.decode()
+    assert "由网格员 王网格 代" in page
 
 
 def test_a_consent_needs_the_photo_and_the_head(client, grid):
