@@ -188,6 +188,27 @@ def _save_photos(photos, *, topic: Topic, progress=None) -> None:
 # --- speak ---------------------------------------------------------------------------------
 
 
+def _topic_fields(*, title: str, text: str, category: str, photos=(), errors=None):
+    """A new matter's cleaned title and text, or TalksError naming every wrong field (with
+    ``errors`` found before, such as the evidence of an assisted act)."""
+    errors = dict(errors or {})
+    try:
+        title = _clean_text(title, field="title", max_length=TITLE_MAX)
+    except TalksError as exc:
+        errors.update(exc.message_dict)
+    try:
+        text = _clean_text(text, field="text", max_length=TEXT_MAX)
+    except TalksError as exc:
+        errors.update(exc.message_dict)
+    if category not in Topic.Category.values:
+        errors["category"] = [gettext("Choose a category.")]
+    if len(photos or ()) > 6:
+        errors["photos"] = [gettext("At most %(n)d photos.") % {"n": 6}]
+    if errors:
+        raise TalksError(errors, code="invalid")
+    return title, text
+
+
 @transaction.atomic
 def topic_raise(
     *,
@@ -205,21 +226,7 @@ def topic_raise(
     if acted_for is not None:
         _require(actor, village, "talks.handle")
         _require(acted_for, village, "talks.speak")
-    errors = {}
-    try:
-        title = _clean_text(title, field="title", max_length=TITLE_MAX)
-    except TalksError as exc:
-        errors.update(exc.message_dict)
-    try:
-        text = _clean_text(text, field="text", max_length=TEXT_MAX)
-    except TalksError as exc:
-        errors.update(exc.message_dict)
-    if category not in Topic.Category.values:
-        errors["category"] = [gettext("Choose a category.")]
-    if len(photos or ()) > 6:
-        errors["photos"] = [gettext("At most %(n)d photos.") % {"n": 6}]
-    if errors:
-        raise TalksError(errors, code="invalid")
+    title, text = _topic_fields(title=title, text=text, category=category, photos=photos)
     topic = Topic.objects.create(
         village=village,
         author=author,
@@ -271,23 +278,15 @@ def topic_raise_assisted(
         assist.clean_evidence(signature=signature, witness=witness)
     except assist.AssistError as exc:
         errors.update(exc.message_dict)
-    try:
-        _clean_text(title, field="title", max_length=TITLE_MAX)
-        _clean_text(text, field="text", max_length=TEXT_MAX)
-    except TalksError as exc:
-        errors.update(exc.message_dict)
-    if category not in Topic.Category.values:
-        errors["category"] = [gettext("Choose a category.")]
-    if len(photos or ()) > 6:
-        errors["photos"] = [gettext("At most %(n)d photos.") % {"n": 6}]
-    if errors:
-        raise TalksError(errors, code="invalid")
+    title, text = _topic_fields(
+        title=title, text=text, category=category, photos=photos, errors=errors
+    )
     act = assist.act_record(
         actor=actor,
         village=village,
         resident_obj=resident,
         kind="talks.topic",
-        summary=gettext("Raised the matter “%(title)s”") % {"title": title.strip()[:TITLE_MAX]},
+        summary=gettext("Raised the matter “%(title)s”") % {"title": title},
         signature=signature,
         witness=witness,
     )
@@ -298,8 +297,8 @@ def topic_raise_assisted(
         entered_by=actor,
         for_resident=resident,
         assisted_act=act,
-        title=title.strip(),
-        text=text.strip(),
+        title=title,
+        text=text,
         category=category,
     )
     _save_photos(photos, topic=topic)
