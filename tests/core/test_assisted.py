@@ -221,7 +221,13 @@ def test_the_slip_names_what_whom_who_and_when(client, grid):
     page = client.get(reverse("assist_slip", args=[grid.here.slug, act.pk])).content.decode()
     for text in ("村口路灯坏了", "李奶奶", "017", "王网格", "张三", "村民签字"):
         assert text in page
-    assert "size: A5" in page
+    # Printed on A5 by a stylesheet of our own (the CSP would block an inline <style>).
+    assert "css/slip" in page and "<style" not in page
+    from pathlib import Path
+
+    from django.contrib.staticfiles import finders
+
+    assert "size: A5" in Path(finders.find("css/slip.css")).read_text(encoding="utf-8")
 
 
 # --- points claims ---------------------------------------------------------------------------
