@@ -139,3 +139,11 @@ def celery_live_worker(transactional_db, settings):
 
     with start_worker(app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20):
         yield app
+
+
+@pytest.fixture
+def eager_tasks(monkeypatch):
+    """Run enqueued tasks in-process even when a broker is configured (--integration)."""
+    from villageaffairs.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)

@@ -190,14 +190,6 @@ def _application(bank):
     )
 
 
-@pytest.fixture
-def eager_tasks(monkeypatch):
-    """Run enqueued tasks in-process even when a broker is configured (--integration)."""
-    from villageaffairs.celery import app
-
-    monkeypatch.setitem(app.conf, "task_always_eager", True)
-
-
 def test_approve_then_disburse_and_the_head_is_told_once(
     bank, eager_tasks, django_capture_on_commit_callbacks
 ):

@@ -244,7 +244,7 @@ def test_admin_action_prints_a_few_signs_at_once_and_reissues_codes(client, peop
 
 
 def test_admin_action_sends_a_big_print_to_a_worker(
-    client, people, site, django_capture_on_commit_callbacks
+    client, people, site, django_capture_on_commit_callbacks, eager_tasks
 ):
     HouseholdFactory.create_batch(45, village=people.here)
     ids = list(Household.objects.filter(village=people.here).values_list("pk", flat=True))
@@ -318,7 +318,7 @@ def test_a_job_left_running_by_a_killed_worker_is_redone_into_the_same_file(
 
 
 def test_a_failed_job_says_why_and_can_be_tried_again(
-    client, people, settings, django_capture_on_commit_callbacks
+    client, people, settings, django_capture_on_commit_callbacks, eager_tasks
 ):
     settings.SITE_URL = SITE
     with django_capture_on_commit_callbacks(execute=False):
