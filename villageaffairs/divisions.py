@@ -117,18 +117,25 @@ def hierarchy_problem(*, level: str, code: str, parent_level: str | None, parent
 # -- slugs --------------------------------------------------------------------------------------
 
 
-def slug_base(name: str, name_en: str = "") -> str:
+def slug_base(name: str, name_en: str = "", fallback: str = "village") -> str:
     """A URL slug in pinyin for a Chinese name: 友谊村 -> youyicun."""
     from pypinyin import lazy_pinyin
 
     text = name_en or "".join(lazy_pinyin(name, errors="ignore"))
-    return slugify(text)[:50].strip("-") or "village"
+    return slugify(text)[:50].strip("-") or fallback
 
 
 def unique_village_slug(name: str, name_en: str = "", *, exclude_pk=None) -> str:
-    base = slug_base(name, name_en)
+    return _unique_slug(Village, slug_base(name, name_en), exclude_pk)
+
+
+def unique_region_slug(name: str, name_en: str = "", *, exclude_pk=None) -> str:
+    return _unique_slug(Region, slug_base(name, name_en, fallback="region"), exclude_pk)
+
+
+def _unique_slug(model, base: str, exclude_pk) -> str:
     taken = set(
-        Village.objects.filter(slug__startswith=base)
+        model.objects.filter(slug__startswith=base)
         .exclude(pk=exclude_pk)
         .values_list("slug", flat=True)
     )

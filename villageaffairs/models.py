@@ -79,6 +79,8 @@ class Region(models.Model):
         validators=[division_code_validator],
         help_text=_("The official 12-digit statistical division code (统计用区划代码)."),
     )
+    # The region's address in /r/<slug>/ (its dashboard): pinyin of the name, unique.
+    slug = models.SlugField(_("slug"), max_length=60, unique=True, null=True, blank=True)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent"),
@@ -97,6 +99,15 @@ class Region(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            from villageaffairs.divisions import unique_region_slug
+
+            self.slug = unique_region_slug(self.name, self.name_en, exclude_pk=self.pk)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "slug"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
@@ -402,6 +413,36 @@ class RoleAssignment(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.village} · {self.get_role_display()}"
+
+
+class RegionOfficial(models.Model):
+    """A township or county official (乡镇/县级干部), scoped to a region and everything under it.
+
+    Officials see the cadre pages of the villages under their region read-only and act only on
+    matters escalated to their region (``villageaffairs.regions``).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="region_roles",
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="officials"
+    )
+    title = models.CharField(_("title"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("region official")
+        verbose_name_plural = _("region officials")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "region"], name="region_official_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.region}"
 
 
 class AuditEntry(models.Model):
