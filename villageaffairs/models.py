@@ -431,7 +431,7 @@ class RegionOfficial(models.Model):
     region = models.ForeignKey(
         Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="officials"
     )
-    title = models.CharField(_("title"), max_length=60, blank=True)
+    title = models.CharField(pgettext_lazy("official position", "title"), max_length=60, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
