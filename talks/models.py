@@ -141,6 +141,22 @@ class Topic(models.Model):
     first_reply_at = models.DateTimeField(_("first reply"), null=True, blank=True)
     handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Deadlines, fixed when the matter is raised from the village's settings (calendar days):
+    # an official reply by ``reply_due_at``, handled by ``handle_due_at``. Overdue matters are
+    # escalated to the village's town (``escalated_to``).
+    reply_due_at = models.DateTimeField(_("reply due"), null=True, blank=True)
+    handle_due_at = models.DateTimeField(_("handling due"), null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        "villageaffairs.Region",
+        verbose_name=_("escalated to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalated_topics",
+    )
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    # Times a handled matter was reopened because the villager said it is not fixed.
+    reopened_count = models.PositiveSmallIntegerField(_("reopened"), default=0)
     # Counters kept by the services with F() updates so lists need no aggregation.
     support_count = models.PositiveIntegerField(_("support"), default=0)
     comment_count = models.PositiveIntegerField(_("comments"), default=0)
@@ -829,6 +845,8 @@ class Rating(models.Model):
     stars = models.PositiveSmallIntegerField(_("stars"))
     comment = models.CharField(_("comment"), max_length=COMMENT_MAX, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+    # Ratings of a reopened matter are kept but not counted until it is handled again.
+    set_aside = models.BooleanField(_("set aside"), default=False)
 
     class Meta:
         verbose_name = _("rating")
@@ -869,6 +887,11 @@ class Event(models.Model):
         MERGED = "merged", _("merged as a duplicate")
         VOTE_ANNOUNCED = "vote_announced", _("announced a vote")
         ROLL_CORRECTED = "roll_corrected", _("corrected the electoral roll")
+        ESCALATED = "escalated", _("escalated the matter")
+        TAKEN_OVER = "taken_over", _("took over the matter")
+        FOLLOW_UP = "follow_up", _("asked whether it is fixed")
+        FIXED = "fixed", _("confirmed it is fixed")
+        REOPENED = "reopened", _("reopened: not fixed")
 
     village = village_key()
     topic = models.ForeignKey(
