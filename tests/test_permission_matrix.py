@@ -12,7 +12,8 @@ from tests.matrix import ROLES, status_for
 APPS = ("core", "points", "talks", "loans", "publicity")
 # Third-party and framework pages with their own access rules.
 EXEMPT_NAMESPACES = {"admin"}
-EXEMPT_PREFIXES = ("accounts/", "i18n/", "admin/", "media/", "static/")
+# The API has its own matrix of callers (tokens, not sessions): tests/api/test_matrix.py.
+EXEMPT_PREFIXES = ("accounts/", "i18n/", "admin/", "media/", "static/", "api/")
 
 
 def _cases():

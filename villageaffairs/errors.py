@@ -9,6 +9,18 @@ from villageaffairs.logging import get_request_id
 
 
 def page_not_found(request, exception=None):
+    if request.path.startswith("/api/"):  # API clients get problem details, not a page
+        from django.http import JsonResponse
+
+        from villageaffairs.apikit import STANDARD, Problem, problem_body
+
+        body = problem_body(request, Problem("not_found", STANDARD["not_found"], status=404))
+        return JsonResponse(
+            body,
+            status=404,
+            content_type="application/problem+json",
+            json_dumps_params={"ensure_ascii": False},
+        )
     return render(request, "404.html", status=404)
 
 

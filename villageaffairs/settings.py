@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     # Always installed, so switching it on needs no other change; its pages answer 404 and its
     # button is hidden unless WECHAT_LOGIN_ENABLED (villageaffairs.wechat).
     "allauth.socialaccount.providers.weixin",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 WECHAT_LOGIN_ENABLED = env_bool("WECHAT_LOGIN_ENABLED", False)
@@ -301,6 +304,36 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     }
+}
+
+# The JSON API (/api/v1/, villageaffairs/apikit.py): Django REST framework with drf-spectacular.
+# Open data is anonymous; bank systems authenticate with their branch token (loans).
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "120/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["villageaffairs.apikit.ClientRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "villageaffairs.apikit.Cursor",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "villageaffairs.apikit.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Village Affairs Platform API",
+    "DESCRIPTION": (
+        "Open data of the villages (points rules and rankings by household code, talks, votes, "
+        "disclosures) and the bank API for point loans. Errors are problem details "
+        "(RFC 9457) with a stable code."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 ADMINS = [("Operator", a) for a in env_list("ADMIN_EMAILS")]
