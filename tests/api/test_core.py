@@ -46,6 +46,7 @@ def test_the_docs_are_served_from_our_own_static_files(client):
     assert any("swagger-ui" in s for s in sources)
     # No inline script: the page runs under our Content-Security-Policy (script-src 'self').
     assert not re.search(r"<script>(?!\s*</script>)", html)
+    assert "<style" not in html and "style=" not in html
     script = client.get("/api/docs/?script=")
     assert script.status_code == 200 and b"SwaggerUIBundle" in script.content
 
