@@ -22,7 +22,11 @@ from tests.bench.common import Row, report, setup, time_page
 SCALES = {
     "small": {"big": (1, 300, 10_000), "many": (200, 20, 100_000)},
     "full": {"big": (1, 2000, 100_000), "many": (5000, 50, 5_000_000)},
+    # The platform we measure against: 35,000 villages, 5 million people (docs/scaling.md).
+    "national": {"big": (1, 2000, 100_000), "many": (35_000, 50, 35_000_000)},
 }
+# Recomputing every ranking of the national-scale data must fit in the nightly window easily.
+RECOMPUTE_TARGET_MS = {"small": 15_000, "full": 15_000, "national": 10_000}
 
 BARE_SQL = """
 CREATE TEMP TABLE bare_ranks AS
@@ -115,7 +119,16 @@ def main(scale: str = "full", repeat: int = 5) -> None:
     bare = _timed(lambda: _bare_sql(year), repeat)
     data = f"{villages} villages, {households} households"
     rec_med, bare_med = statistics.median(recompute), statistics.median(bare)
-    rows.append(Row("recompute all rankings", data, rec_med, max(recompute), None, 15_000))
+    rows.append(
+        Row(
+            "recompute all rankings",
+            data,
+            rec_med,
+            max(recompute),
+            None,
+            RECOMPUTE_TARGET_MS[scale],
+        )
+    )
     rows.append(Row("bare SQL window query (×2, into temp table)", data, bare_med, max(bare)))
     ratio = Row(
         "recompute / bare SQL", data, rec_med, None, None, None, rec_med / bare_med, "×", 1.5
