@@ -21,6 +21,8 @@ import argparse
 import json
 import os
 import secrets
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -93,6 +95,11 @@ def redis_cleanup(url: str) -> None:
     keys = list(client.scan_iter("va-load:*")) + list(client.scan_iter("*va_load*"))
     if keys:
         client.delete(*keys)
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
 def wait_up(server: subprocess.Popen, base: str, timeout: float = 60) -> None:
@@ -185,7 +192,13 @@ def main() -> None:
     if not args.users or min(args.users) < 1 or max(args.users + [args.rate]) > 500:
         raise SystemExit("--users and --rate: between 1 and 500.")
 
+    if not port_free(args.port):
+        raise SystemExit(f"127.0.0.1:{args.port} is in use: choose another --port.")
+    # A plain `kill` of the harness stops gunicorn too (the finally below), as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
     env = server_env(args)
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     fixture = prepare(args, env)
     print(f"data ready in {time.perf_counter() - started:.1f} s: {fixture['data']}", flush=True)
@@ -240,9 +253,15 @@ def main() -> None:
         "cores": os.cpu_count(),
         "seconds": args.seconds,
         "warmup": args.warmup,
+        # The machine's 1-minute load average before and after: on a shared machine it says
+        # how much else competed for the cores.
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
     result = summary.summary(phases, setup)
-    print(f"\n## load ({args.scale}, gunicorn {args.workers} workers, {os.cpu_count()} cores)\n")
+    print(
+        f"\n## load ({args.scale}, gunicorn {args.workers} workers, {os.cpu_count()} cores, "
+        f"load average {setup['load_average'][0]:g} before, {setup['load_average'][1]:g} after)\n"
+    )
     print(summary.table(summary.figures(phases)))
     mixes = [p for p in phases if p["target"] == "mix" and p["mode"] == "closed"]
     if mixes:

@@ -217,3 +217,14 @@ def test_the_server_runs_the_production_settings_on_loopback(monkeypatch):
     assert env["SECURE_SSL_REDIRECT"] == "false" and env["LOAD_EMPTY_VIEW"] == "true"
     assert len(env["SECRET_KEY"]) >= 50 and env["WEB_CONCURRENCY"] == "5"
     assert run.default_workers() == 2 * (__import__("os").cpu_count() or 1) + 1
+
+
+def test_a_port_in_use_is_refused():
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert run.port_free(port) is False
+    assert run.port_free(port) is True
