@@ -273,6 +273,11 @@ def main() -> None:
             + ", ".join(result["client_cpu_bound"])
             + " (its figures are a lower bound for the server)."
         )
+    for name in result["open_loop_short"]:
+        print(
+            f"\n{name} fell short of its rate: the server was saturated, so its latencies are "
+            "those of a closed loop."
+        )
     print(
         "\nFigures from one machine shared with the load generator (and whatever else runs on "
         "it): indicative, not the capacity of a dedicated server."

@@ -197,6 +197,10 @@ def test_table_and_json():
     result = summary.summary(PHASES, {"scale": "small"})
     assert result["failures"] == 0 and result["targets_met"] is True
     assert result["client_cpu_bound"] == ["mix-open-50"]
+    assert result["open_loop_short"] == []
+    short = [dict(p) for p in PHASES]
+    short[3]["rps"] = 17.3
+    assert summary.summary(short, {})["open_loop_short"] == ["mix-open-50"]
     assert [f["figure"] for f in result["figures"]][0] == "empty view, closed loop"
     failing = [dict(p) for p in PHASES]
     failing[1]["failures"] = 3
