@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-postgres lint messages messages-compile bench demo clean
+.PHONY: install run test test-postgres lint messages messages-compile bench load demo clean
 
 # The interpreter the virtualenv is built with: Python 3.11 (Debian 12), 3.12 (Ubuntu 24.04) or
 # 3.13. The stamp names the version, so switching interpreters rebuilds the virtualenv.
@@ -65,6 +65,12 @@ demo: install
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/villageaffairs_bench
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+
+# Load on PostgreSQL + Redis, against gunicorn on 127.0.0.1 (see tests/load/run.py, README "Load").
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/va_load_bench
+load: install
+	$(BIN)/python -m villageaffairs.i18n_compile
+	DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python -m tests.load.run $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -31,6 +31,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "")
 # A Server-Timing header (database time, query count, total) on every response, for operators.
 SERVER_TIMING = env_bool("SERVER_TIMING", False)
+# `make load` only: mounts /_empty, a view that does nothing, whose req/s is the ceiling of this
+# stack on the machine (tests/load/). Never on in production.
+LOAD_EMPTY_VIEW = env_bool("LOAD_EMPTY_VIEW", False)
 
 INSTALLED_APPS = [
     "villageaffairs",

@@ -54,6 +54,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+if settings.LOAD_EMPTY_VIEW:  # `make load`: the ceiling of the stack (tests/load/)
+    urlpatterns += [path("_empty", views.load_empty, name="load_empty")]
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

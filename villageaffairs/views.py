@@ -2,7 +2,7 @@ import importlib
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -191,6 +191,12 @@ def household_public(request, code):
         raise Http404("No such household.")
     request.village = household.village
     return render(request, "villageaffairs/household_public.html", {"household": household})
+
+
+def load_empty(request):
+    """Nothing but the middleware: `make load` compares the pages' req/s with this one's.
+    Mounted only with LOAD_EMPTY_VIEW (villageaffairs/urls.py); public, touches no data."""
+    return HttpResponse(b"ok", content_type="text/plain")
 
 
 @never_cache
