@@ -83,6 +83,7 @@ def test_app_services_share_one_image_and_environment():
             and "@postgres:5432/" in env["DATABASE_URL"]
         )
         assert env["REDIS_URL"] == "redis://redis:6379/0"
+        assert env["DATABASE_REPLICA_URLS"] == "${DATABASE_REPLICA_URLS:-}"
         # Production never falls back to the log backend; the provider's settings pass through.
         assert env["SMS_BACKEND"].startswith("${SMS_BACKEND:?")
         for var in SMS_VARIABLES:
