@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-postgres lint messages messages-compile bench load demo clean
+.PHONY: install run test test-postgres test-replicas lint messages messages-compile bench load demo clean
 
 # The interpreter the virtualenv is built with: Python 3.11 (Debian 12), 3.12 (Ubuntu 24.04) or
 # 3.13. The stamp names the version, so switching interpreters rebuilds the virtualenv.
@@ -43,6 +43,13 @@ test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/villageaffairs} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	$(MAKE) test PYTEST_ARGS="--integration --create-db $(PYTEST_ARGS)"
+
+# The read-replica tests against a real PostgreSQL streaming standby. Start one first:
+# `eval "$$(.ci/standby.sh start)"` sets DATABASE_URL (its primary) and DATABASE_REPLICA_URLS.
+test-replicas: install
+	$(BIN)/python -m villageaffairs.i18n_compile
+	REPLICA_TESTS_REQUIRED=true $(BIN)/python -m pytest --integration --create-db \
+		tests/replicas tests/core/test_replicas.py $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from villageaffairs import outbox
 from villageaffairs.celery import app
+from villageaffairs.queues import all_queues
 from villageaffairs.sms import LogBackend
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,7 +145,7 @@ def start_worker(transactional_db, on_private_redis):
                 sys.executable, "-m", "celery", "-A", "villageaffairs", "worker",
                 "--pool", "solo", "--loglevel", "WARNING",
                 "--include", "tests.core.slow_tasks",
-                "-Q", app.conf.task_default_queue,
+                "-Q", ",".join(all_queues(app.conf.task_default_queue)),
                 "-n", f"resilience-{on_private_redis.port}@%h",
             ],
             cwd=ROOT,

@@ -90,18 +90,25 @@ def enqueue(task_name: str, *, args=(), key: str, countdown: int = 0) -> None:
     # row needs a message. This also coalesces bursts, such as a batch of approvals.
     if created or row.done_at is not None:
         pk = row.pk
-        transaction.on_commit(lambda: send(pk, countdown=countdown))
+        transaction.on_commit(lambda: send(pk, countdown=countdown, task_name=task_name))
 
 
-def send(outbox_id: int, *, countdown: int = 0) -> bool:
-    """Best effort: ask a worker to run the row. Never raises; False if the broker failed."""
+def send(outbox_id: int, *, countdown: int = 0, task_name: str = "") -> bool:
+    """Best effort: ask a worker to run the row. Never raises; False if the broker failed.
+
+    The message goes to the queue of the task the row runs (villageaffairs/queues.py), so that
+    a rankings worker runs the rankings rows.
+    """
     global _broker_paused_until
     if time.monotonic() < _broker_paused_until:
         return False
+    from villageaffairs.queues import queue_for
     from villageaffairs.tasks import outbox_run
 
     try:
-        outbox_run.apply_async((outbox_id,), countdown=countdown or None)
+        outbox_run.apply_async(
+            (outbox_id,), countdown=countdown or None, queue=queue_for(task_name or outbox_run.name)
+        )
     except Exception:  # noqa: BLE001 - any broker failure: the row stays pending for the sweep
         if not _eager():
             _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
@@ -153,7 +160,7 @@ def run(outbox_id: int, *, now: datetime | None = None) -> bool:
         Outbox.objects.filter(pk=row.pk, done_at__isnull=True).update(
             next_attempt_at=timezone.now()
         )
-        send(row.pk)
+        send(row.pk, task_name=row.task)
     return True
 
 

@@ -6,8 +6,10 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from villageaffairs.db_router import replica_databases
 from villageaffairs.env import env_bool, env_float, env_int, env_json, env_list, env_str
 from villageaffairs.logging import logging_config
+from villageaffairs.queues import celery_task_queues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -82,6 +84,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "villageaffairs.signin.SignInMiddleware",
     "villageaffairs.middleware.TenancyMiddleware",
+    "villageaffairs.replicas.ReplicaMiddleware",  # only with DATABASE_REPLICA_URLS
 ]
 
 ROOT_URLCONF = "villageaffairs.urls"
@@ -115,6 +118,19 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several test threads and the dev server share the file: wait rather than fail on a lock.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# Read replicas (streaming standbys): public pages for anonymous visitors read from them;
+# writes, signed-in users and a client's reads right after its own write use the primary.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
+DATABASES.update(
+    replica_databases(
+        DATABASE_REPLICA_URLS,
+        DATABASES["default"],
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        connect_timeout=env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", 2),
+    )
+)
+DATABASE_ROUTERS = ["villageaffairs.db_router.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: cache (shared by every process, so allauth's rate limits hold), Celery broker.
@@ -146,6 +162,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "villageaffairs")
+# Queues by kind (rankings, notifications, votes, statistics), each named after the default one,
+# so workers can be scaled apart: see villageaffairs/queues.py and README "Scaling".
+CELERY_TASK_QUEUES = celery_task_queues(CELERY_TASK_DEFAULT_QUEUE)
+CELERY_TASK_ROUTES = ("villageaffairs.queues.route_task",)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing gives up at the first failure: the outbox keeps what was not sent. The worker,
 # though, reconnects for as long as the broker is away.

@@ -6,7 +6,10 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 
+from villageaffairs.queues import KINDS, all_queues
+
 ROOT = Path(settings.BASE_DIR)
+WORKERS = ("worker", *(f"worker-{kind}" for kind in KINDS))
 SMS_VARIABLES = [
     "SMS_SIGN_NAME",
     "SMS_ACCESS_KEY_ID",
@@ -24,17 +27,33 @@ def _compose():
 
 def test_compose_has_the_services_with_health_checks():
     services = _compose()["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat", "proxy"}
-    for name in ("postgres", "redis", "web", "worker", "proxy"):
+    assert set(services) == {"postgres", "redis", "web", "beat", "proxy", *WORKERS}
+    for name in ("postgres", "redis", "web", "proxy", *WORKERS):
         assert services[name]["healthcheck"]["test"], name
     assert (
         "gunicorn --config deploy/gunicorn.conf.py villageaffairs.wsgi:application"
         in services["web"]["command"]
     )
     assert "migrate" in services["web"]["command"]
-    assert services["worker"]["command"][:4] == ["celery", "-A", "villageaffairs", "worker"]
+    for name in WORKERS:
+        assert services[name]["command"][:4] == ["celery", "-A", "villageaffairs", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "villageaffairs", "beat"]
     assert "pgdata:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+
+
+def test_each_queue_has_a_worker_service_of_its_own():
+    """One worker service per kind of task, so that `--scale worker-rankings=3` adds rankings
+    workers only; together they consume every queue (the default CELERY_QUEUE)."""
+    services = _compose()["services"]
+    consumed = {}
+    for name in WORKERS:
+        command = services[name]["command"]
+        consumed[name] = command[command.index("-Q") + 1].split(",")
+    assert consumed["worker"] == ["villageaffairs"]
+    for kind in KINDS:
+        assert consumed[f"worker-{kind}"] == [f"villageaffairs.{kind}"]
+    every = sorted(q for queues in consumed.values() for q in queues)
+    assert every == sorted(all_queues("villageaffairs"))
 
 
 def test_the_proxy_serves_uploads_from_the_media_volume_and_the_rest_from_web():
@@ -54,9 +73,9 @@ def test_the_proxy_serves_uploads_from_the_media_volume_and_the_rest_from_web():
 
 def test_app_services_share_one_image_and_environment():
     services = _compose()["services"]
-    images = {services[n]["image"] for n in ("web", "worker", "beat")}
+    images = {services[n]["image"] for n in ("web", "beat", *WORKERS)}
     assert len(images) == 1
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "beat", *WORKERS):
         env = services[name]["environment"]
         assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # refuses to start without it
         assert (
@@ -64,6 +83,7 @@ def test_app_services_share_one_image_and_environment():
             and "@postgres:5432/" in env["DATABASE_URL"]
         )
         assert env["REDIS_URL"] == "redis://redis:6379/0"
+        assert env["DATABASE_REPLICA_URLS"] == "${DATABASE_REPLICA_URLS:-}"
         # Production never falls back to the log backend; the provider's settings pass through.
         assert env["SMS_BACKEND"].startswith("${SMS_BACKEND:?")
         for var in SMS_VARIABLES:

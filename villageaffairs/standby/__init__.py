@@ -1,0 +1,1 @@
+"""A database backend for a PostgreSQL hot standby (a read replica): see ``base``."""
