@@ -23,7 +23,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import generics
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from villageaffairs.apikit import STANDARD, Cursor, Problem, etag_for, not_modified, validators
 
@@ -137,11 +137,16 @@ class RowCursor:
         return self.rows[self.start : self.end]
 
     def links(self) -> dict:
-        more = self.end < len(self.rows)
-        return {
-            "next": self._link(False, self.keys[self.end - 1]) if more else None,
-            "previous": self._link(True, self.keys[self.start]) if self.start > 0 else None,
-        }
+        following = None
+        if self.end < len(self.rows):
+            # After the page's last row; an empty page (stepped back past the start) goes on
+            # from the first row.
+            following = self._link(False, self.keys[self.end - 1]) if self.end else self._first()
+        previous = self._link(True, self.keys[self.start]) if self.start > 0 else None
+        return {"next": following, "previous": previous}
+
+    def _first(self) -> str:
+        return remove_query_param(self.request.build_absolute_uri(), "cursor")
 
     def _link(self, backwards: bool, position: tuple) -> str:
         token = {"r": int(backwards), "p": ".".join(str(p) for p in position)}
@@ -155,17 +160,12 @@ class RowCursor:
             backwards = bool(int(token.get("r", ["0"])[0]))
             position = tuple(int(p) for p in token["p"][0].split("."))
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            raise Problem(
-                "bad_cursor",
-                STANDARD["bad_cursor"],
-                status=400,
-                errors={"cursor": [STANDARD["bad_cursor"]]},
-            ) from None
-        if len(position) != len(self.keys[0] if self.keys else position):
-            raise Problem(
-                "bad_cursor",
-                STANDARD["bad_cursor"],
-                status=400,
-                errors={"cursor": [STANDARD["bad_cursor"]]},
-            )
+            raise _bad_cursor() from None
+        if self.keys and len(position) != len(self.keys[0]):
+            raise _bad_cursor()
         return backwards, position
+
+
+def _bad_cursor() -> Problem:
+    message = STANDARD["bad_cursor"]
+    return Problem("bad_cursor", message, status=400, errors={"cursor": [message]})

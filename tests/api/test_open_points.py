@@ -1,5 +1,6 @@
 """Open data of the points: rules, the ranking (codes, no names) and a household."""
 
+import base64
 from datetime import date
 
 import pytest
@@ -13,6 +14,10 @@ from tests.points.factories import RuleFactory
 from villageaffairs.models import Village
 
 pytestmark = pytest.mark.django_db
+
+
+def _cursor(token: str) -> str:
+    return base64.b64encode(token.encode()).decode()
 
 
 def _ranked(village, size, scored=10):
@@ -139,6 +144,14 @@ def test_the_ranking_pages_by_cursor_both_ways(client, people):
     back = client.get(second["previous"]).json()
     assert back["results"] == first["results"]
     assert_bad_cursor(client, url)
+    # A cursor back from the very first row: an empty page whose next is the first page.
+    top = selectors.ranking_rows(people.here, period="all")[1][0]
+    before_top = _cursor(f"r=1&p={top.rank}.{top.household_id}")
+    empty = client.get(url, {"limit": 4, "cursor": before_top}).json()
+    assert empty["results"] == [] and empty["previous"] is None
+    assert client.get(empty["next"]).json()["results"] == first["results"]
+    # A well-formed cursor of another list's shape is refused all the same.
+    assert client.get(url, {"cursor": _cursor("r=0&p=5")}).status_code == 400
     response = client.get(url, {"period": "decade"})
     assert response.status_code == 400 and "period" in response.json()["errors"]
 
