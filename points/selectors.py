@@ -61,7 +61,7 @@ def _previous(snapshot) -> RankingSnapshot | None:
     return RankingSnapshot.objects.filter(pk=snapshot.previous_id).first()
 
 
-def _attach_households(rows: list[Rank]) -> list[Rank]:
+def attach_households(rows: list[Rank]) -> list[Rank]:
     households = Household.objects.filter(pk__in=[row.household_id for row in rows]).only(
         "name", "house_number", "code", "villager_group", "village_id"
     )
@@ -149,12 +149,18 @@ def viewer_household_id(user, village: Village) -> int | None:
     )
 
 
+def ranking_rows(village: Village, *, period: str) -> tuple[RankingSnapshot | None, list[Rank]]:
+    """The village's latest ranking of the period, best first (ties by household): what the
+    ranking page pages through and the open data API publishes (one query)."""
+    snapshot = latest_snapshot(village.pk, period)
+    return snapshot, (snapshot.ranks() if snapshot is not None else [])
+
+
 def ranking(village: Village, *, period: str, q: str = "", page=1, viewer_household_id=None):
     """One page of a village's ranking from its latest snapshot, and the viewer's own row."""
-    snapshot = latest_snapshot(village.pk, period)
+    snapshot, rows = ranking_rows(village, period=period)
     if snapshot is None:
         return {"snapshot": None, "page": None, "mine": None}
-    rows = snapshot.ranks()
     q = (q or "").strip()
     if q:
         matching = set(
@@ -175,7 +181,7 @@ def ranking(village: Village, *, period: str, q: str = "", page=1, viewer_househ
         before = previous.rank_map()
         for row in shown:
             row.previous_rank = before.get(row.household_id)
-    _attach_households(list(paged.object_list))
+    attach_households(list(paged.object_list))
     return {"snapshot": snapshot, "page": paged, "mine": mine}
 
 
@@ -311,7 +317,7 @@ def village_home_context(request) -> dict:
     """The points section of the village home: the top of the ranking and one's standing."""
     village = request.village
     snapshot = latest_snapshot(village.pk)
-    top = _attach_households(snapshot.ranks()[:5]) if snapshot is not None else []
+    top = attach_households(snapshot.ranks()[:5]) if snapshot is not None else []
     return {"points_top": top}
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -295,6 +295,20 @@ class Statement:
         return self.book is not None and self.month >= self.book.starts_on
 
 
+def month_visible(the_book, row, month: date, *, insider: bool) -> bool:
+    """A month in the books may be read by insiders; by anyone else once it is published."""
+    visible = the_book is not None and month >= the_book.starts_on
+    return visible and (insider or (row is not None and row.is_published))
+
+
+def published_months(village):
+    """The months anyone may read: published, within the books (the open data API's list)."""
+    rows = FinanceMonth.objects.filter(village=village, status=FinanceMonth.Status.PUBLISHED)
+    return rows.filter(
+        month__gte=Subquery(FinanceBook.objects.filter(village=village).values("starts_on")[:1])
+    )
+
+
 def statement(village, month: date, *, insider: bool, page=None, today: date) -> Statement:
     """The month's statement. Visitors see only a published month; insiders (cadres, the
     accountant, the finance group) also see a month being recorded or checked."""
@@ -304,8 +318,7 @@ def statement(village, month: date, *, insider: bool, page=None, today: date) ->
         .select_related("checked_by", "published_by", "returned_by")
         .first()
     )
-    visible = the_book is not None and month >= the_book.starts_on
-    visible = visible and (insider or (row is not None and row.is_published))
+    visible = month_visible(the_book, row, month, insider=insider)
     figures, entries, questions = None, None, []
     if visible:
         figures = month_figures(village, month, book=the_book, row=row)
@@ -350,24 +363,33 @@ def months(village, *, insider: bool, limit=24):
     return list(qs.order_by("-month")[:limit])
 
 
-def disclosures(village, *, kind: str = "", insider: bool = False, page=None):
+def disclosure_rows(village, *, kind: str = "", insider: bool = False):
+    """The village's disclosures a viewer may see: visitors only the published ones."""
     qs = Disclosure.objects.filter(village=village)
     if not insider:
         qs = qs.filter(status=Disclosure.Status.PUBLISHED)
     if kind:
         qs = qs.filter(kind=kind)
-    qs = qs.only(
-        "pk",
-        "village_id",
-        "kind",
-        "title",
-        "status",
-        "period_start",
-        "period_end",
-        "published_at",
-        "amended_at",
-        "created_at",
-    ).order_by("status", "-published_at", "-pk")
+    return qs
+
+
+def disclosures(village, *, kind: str = "", insider: bool = False, page=None):
+    qs = (
+        disclosure_rows(village, kind=kind, insider=insider)
+        .only(
+            "pk",
+            "village_id",
+            "kind",
+            "title",
+            "status",
+            "period_start",
+            "period_end",
+            "published_at",
+            "amended_at",
+            "created_at",
+        )
+        .order_by("status", "-published_at", "-pk")
+    )
     return Paginator(qs, ITEMS_PER_PAGE).get_page(page)
 
 

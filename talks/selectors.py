@@ -43,6 +43,12 @@ BUSY_KINDS = (Event.Kind.COMMENTED, Event.Kind.SUPPORTED)
 
 
 def topics(village, *, status="", category="", mine=None, page=None):
+    rows = topic_rows(village, status=status, category=category, mine=mine)
+    return Paginator(rows.order_by("-created_at", "-pk"), TOPICS_PER_PAGE).get_page(page)
+
+
+def topic_rows(village, *, status="", category="", mine=None):
+    """The village's topics as the list page filters them (the open data API pages them too)."""
     rows = Topic.objects.filter(village=village).select_related(
         "author", "assisted_act__actor", "assisted_act__resident"
     )
@@ -77,7 +83,7 @@ def topics(village, *, status="", category="", mine=None, page=None):
         "assisted_act__actor__first_name",
         "assisted_act__actor__last_name",
     )
-    return Paginator(rows.order_by("-created_at", "-pk"), TOPICS_PER_PAGE).get_page(page)
+    return rows
 
 
 def topic(village, pk) -> Topic | None:
@@ -124,14 +130,13 @@ def assist_actions(village, resident) -> list[dict]:
     return actions
 
 
-def _vote_rows(topic: Topic, viewer, now):
-    votes = list(Vote.objects.filter(topic=topic, village_id=topic.village_id).order_by("pk"))
-    if not votes:
-        return []
-    ids = [v.pk for v in votes]
-    live = {}
-    # Secret votes never show a running tally: it would move right after someone votes.
+def live_tallies(votes) -> dict[int, dict[int, int]]:
+    """vote id → {choice: ballots} of the open votes that show results while open (one query).
+    Secret votes never show a running tally: it would move right after someone votes."""
     open_ids = [v.pk for v in votes if v.closed_at is None and not v.secret and v.live_results]
+    live = {}
+    if not open_ids:
+        return live
     for row in (
         Ballot.objects.filter(vote_id__in=open_ids)
         .values("vote_id", "choice")
@@ -139,6 +144,26 @@ def _vote_rows(topic: Topic, viewer, now):
         .order_by()
     ):
         live.setdefault(row["vote_id"], {})[row["choice"]] = row["n"]
+    return live
+
+
+def public_counts(vote: Vote, live: dict) -> list[int] | None:
+    """The counts a vote shows anyone: final once closed, the live tally while open if the vote
+    says so, else none (the topic page and the open data API)."""
+    if vote.closed_at is not None:
+        return list(vote.counts or [])
+    if not vote.live_results:
+        return None
+    by_choice = live.get(vote.pk, {})
+    return [by_choice.get(i, 0) for i in range(len(vote.options))]
+
+
+def _vote_rows(topic: Topic, viewer, now):
+    votes = list(Vote.objects.filter(topic=topic, village_id=topic.village_id).order_by("pk"))
+    if not votes:
+        return []
+    ids = [v.pk for v in votes]
+    live = live_tallies(votes)
     turnout = dict(
         Participation.objects.filter(vote_id__in=[v.pk for v in votes if v.closed_at is None])
         .values("vote_id")
@@ -175,15 +200,10 @@ def _vote_rows(topic: Topic, viewer, now):
     rows = []
     for vote in votes:
         given = entrusted.get(vote.pk, [])
-        if vote.closed_at is not None:
-            counts = vote.counts
-            ballots = vote.ballots_cast
-        else:
-            by_choice = live.get(vote.pk, {})
-            counts = [by_choice.get(i, 0) for i in range(len(vote.options))]
-            ballots = turnout.get(vote.pk, 0)
+        ballots = vote.ballots_cast if vote.closed_at is not None else turnout.get(vote.pk, 0)
         # Secret ballots never show who chose what; counts show live only if the vote says so.
-        show = vote.closed_at is not None or vote.live_results
+        counts = public_counts(vote, live)
+        show = counts is not None
         rows.append(
             {
                 "vote": vote,
@@ -280,15 +300,20 @@ def topic_page(topic: Topic, viewer, *, page=None) -> dict:
             .order_by("-created_at", "-pk")[:20]
         ),
         "my_rating": my_rating,
-        "events": list(
-            Event.objects.filter(topic=topic, village_id=topic.village_id)
-            .exclude(kind__in=BUSY_KINDS)
-            .select_related("actor")
-            .order_by("created_at", "pk")[:100]
-        ),
+        "events": topic_events(topic),
         "step": states.STEP_OF[topic.status],
         "steps": states.STEPS,
     }
+
+
+def topic_events(topic: Topic, limit: int = 100) -> list[Event]:
+    """The topic page's timeline: every step but the many comments and supports."""
+    return list(
+        Event.objects.filter(topic=topic, village_id=topic.village_id)
+        .exclude(kind__in=BUSY_KINDS)
+        .select_related("actor")
+        .order_by("created_at", "pk")[:limit]
+    )
 
 
 def reported_comments(village, *, page=None):

@@ -357,6 +357,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice fields of the same name in several apps get their own schema enums.
+    "ENUM_NAME_OVERRIDES": {
+        "RuleCategoryEnum": "points.models.Rule.Category",
+        "TopicCategoryEnum": "talks.models.Topic.Category",
+        "FinanceCategoryEnum": "publicity.models.Category",
+    },
 }
 
 ADMINS = [("Operator", a) for a in env_list("ADMIN_EMAILS")]
