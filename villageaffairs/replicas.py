@@ -52,6 +52,20 @@ REPLICA_VIEWS = frozenset(
         "publicity:item",
         "publicity:month",
         "publicity:month_csv",
+        # The open data API (anonymous and read-only; never the bank API, which logs).
+        "api_villages",
+        "api_village",
+        "api_village_rules",
+        "api_village_ranking",
+        "api_household",
+        "api_village_topics",
+        "api_village_topic",
+        "api_village_votes",
+        "api_village_vote_receipts",
+        "api_village_disclosures",
+        "api_village_statements",
+        "api_village_statement",
+        "api_village_statement_entries",
     }
 )
 SAFE_METHODS = frozenset({"GET", "HEAD"})
