@@ -27,9 +27,10 @@ from talks.services import (
     _save_photos,
     _task_create,
     _topic_url,
+    _touch_stats,
     notify,
 )
-from villageaffairs import audit, stats
+from villageaffairs import audit
 from villageaffairs.regions import is_official_over, officials_of
 
 S = Topic.Status
@@ -198,6 +199,8 @@ def official_reply(*, actor, topic: Topic, text: str) -> Reply:
         created_at=now,
     )
     _event(topic, Event.Kind.REPLIED, actor=actor, at=now, data={"official": True})
+    if extra:  # the first reply: the raise day's time-to-reply figure changes
+        _touch_stats(topic)
     audit.record(actor=actor, action="topic.official_reply", obj=topic, village=topic.village)
     notify(
         users=[topic.author_id, *_cadre_ids(topic.village)],
@@ -297,7 +300,11 @@ def follow_up_ask(*, follow_up_id: int) -> bool:
 
 def follow_ups_ask_due(*, limit: int = 1000) -> int:
     ids = list(
-        FollowUp.objects.filter(asked_at__isnull=True, ask_at__lte=timezone.now())
+        FollowUp.objects.filter(
+            asked_at__isnull=True,
+            ask_at__lte=timezone.now(),
+            topic__status__in=states.sources("reopen"),
+        )
         .order_by("ask_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
@@ -357,7 +364,6 @@ def _reopen(*, actor, topic: Topic, follow_up: FollowUp, note: str, photos, now)
     _, handle_days = deadlines.deadlines_for(topic.village).get(
         topic.category, (deadlines.DEFAULT_REPLY_DAYS, deadlines.DEFAULT_HANDLE_DAYS)
     )
-    handled_days = {timezone.localdate(d) for d in (topic.handled_at, topic.last_handled_at) if d}
     # A new handling with its own deadline; the first reply and first handling times stay.
     _move(
         topic,
@@ -381,6 +387,4 @@ def _reopen(*, actor, topic: Topic, follow_up: FollowUp, note: str, photos, now)
         url=_topic_url(topic),
         exclude=actor,
     )
-    days = sorted({timezone.localdate(topic.created_at), *handled_days, timezone.localdate(now)})
-    village_id = topic.village_id
-    transaction.on_commit(lambda: stats.touch(village_id=village_id, days=days))
+    _touch_stats(topic)  # the raise day, the handling days and today

@@ -1655,7 +1655,12 @@ def _handled(*, actor, topic: Topic, note: str) -> Topic:
     first = {"handled_at": now} if topic.handled_at is None else {}
     _move(topic, "handled", last_handled_at=now, status_reason=note, **first)
     if Rating.objects.filter(topic=topic, set_aside=True).update(set_aside=False):
+        # Handled again after a reopening: the ratings set aside count again, which changes
+        # the figures of the days they were made on (and of the raise and handling days).
         _count_ratings(topic)
+        _touch_stats(
+            topic, now, *Rating.objects.filter(topic=topic).values_list("created_at", flat=True)
+        )
     _schedule_follow_up(topic, now)
     _event(topic, Event.Kind.HANDLED, actor=actor, detail=note, at=now)
     audit.record(actor=actor, action="topic.handled", obj=topic)
@@ -1668,6 +1673,17 @@ def _handled(*, actor, topic: Topic, note: str) -> Topic:
         exclude=actor,
     )
     return topic
+
+
+def _touch_stats(topic: Topic, *times) -> None:
+    """After the commit, have the daily statistics of the days a change touched aggregated
+    again: the raise day, the handling days, the given times' days and today."""
+    from villageaffairs import stats
+
+    moments = (topic.created_at, topic.handled_at, topic.last_handled_at, *times)
+    days = sorted({timezone.localdate(t) for t in moments if t} | {timezone.localdate()})
+    village_id = topic.village_id
+    transaction.on_commit(lambda: stats.touch(village_id=village_id, days=days))
 
 
 def _count_ratings(topic: Topic) -> None:

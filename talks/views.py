@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from talks import escalation, forms, notices, selectors, services
 from talks.models import Comment, Entrustment, FollowUp, Notification, Task, Topic, Vote
 from talks.services import TalksError
+from talks.templatetags.talks_tags import region_name
 from villageaffairs import assist, media
 from villageaffairs import notices as core_notices
 from villageaffairs.parsing import int_param, page_param, text_param
@@ -770,7 +771,7 @@ def escalate(request, village_slug, pk):
     if not form.is_valid():
         return _detail(request, topic, status=400, escalate_form=form)
     call = lambda: escalation.topic_escalate(actor=request.user, topic=topic, **form.cleaned_data)  # noqa: E731
-    town = request.village.region.name
+    town = region_name(request.village.region)
     done = _("The matter is escalated to %(town)s.") % {"town": town}
     return _write(request, topic, call, form=form, form_name="escalate_form", done=done)
 

@@ -349,7 +349,9 @@ def test_not_fixed_reopens_without_overwriting_history(
     ]
 
     # Handled again: a new handling, the first one stays, the ratings count again.
-    services.topic_mark_handled(actor=people.cadre_here, topic=topic, note="这次换了管子")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.topic_mark_handled(actor=people.cadre_here, topic=topic, note="这次换了管子")
+    assert len(touched) == 2 and today in touched[1]["days"]
     topic.refresh_from_db()
     assert topic.handled_at == first_handled and topic.last_handled_at > first_handled
     assert topic.rating_count == 1 and topic.rating_sum == 5
