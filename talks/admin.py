@@ -4,7 +4,17 @@ a cadre change the village's talks settings."""
 
 from django.contrib import admin
 
-from talks.models import AbuseReport, Comment, Event, Notification, TalksSettings, Topic, Vote
+from talks.models import (
+    AbuseReport,
+    CategoryDeadline,
+    Comment,
+    Event,
+    FollowUp,
+    Notification,
+    TalksSettings,
+    Topic,
+    Vote,
+)
 from villageaffairs.admin_scoping import ReadOnlyAdminMixin, VillageScopedAdmin
 
 
@@ -14,7 +24,23 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, VillageScopedAdmin):
 
 @admin.register(TalksSettings)
 class TalksSettingsAdmin(VillageScopedAdmin):
-    list_display = ("village", "others_may_rate")
+    list_display = ("village", "others_may_rate", "reply_days", "handle_days", "follow_up_days")
+
+
+@admin.register(CategoryDeadline)
+class CategoryDeadlineAdmin(VillageScopedAdmin):
+    """A category's own reply and handling deadlines (the others use the talks settings')."""
+
+    list_display = ("village", "category", "reply_days", "handle_days")
+    list_filter = ("category",)
+    list_select_related = ("village",)
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdmin):
+    list_display = ("topic", "ask_at", "asked_at", "answered_at", "fixed")
+    list_filter = ("fixed",)
+    list_select_related = ("topic",)
 
 
 @admin.register(Topic)

@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
-from talks import services
+from talks import deadlines, escalation, services
 from talks.models import (
     Ballot,
     Entrustment,
     Event,
+    FollowUp,
     Participation,
     Rating,
     Receipt,
@@ -34,6 +35,8 @@ BANQUET_TITLE = "建议婚前不再办酒席"
 DITCH_TITLE = "三组水渠塌了一段"
 BANQUET_FOR, BANQUET_AGAINST = 209, 1
 SQUARE_TITLE = "新健身广场建在哪里？"
+ESCALATED_TITLE = "二组垃圾池一个多月没人清运"  # no reply in time: escalated to Sanshui Town
+REOPENED_TITLE = "五组路口的路灯修了又不亮"  # handled, then "not fixed" at the follow-up
 SQUARE_SITES = ["村委会旁边的空地", "三组晒坝", "小学东侧的荒地"]
 SQUARE_CAST = 150  # ballots already in when the demo starts (none by Xie Qifu or his daughter)
 DAUGHTER = "谢小梅"  # Xie Qifu's daughter, working in Chengdu: she entrusted her vote to him
@@ -62,6 +65,14 @@ def _retime(topic, times: dict) -> None:
     """Move the events of ``topic`` (by kind) to the given times."""
     for kind, at in times.items():
         Event.objects.filter(topic=topic, kind=kind).update(created_at=at)
+
+
+def _retime_follow_up(topic, handled_at) -> None:
+    """The follow-up of a matter handled in the past: asked (or due) the village's delay after."""
+    days = deadlines.follow_up_days(topic.village)
+    FollowUp.objects.filter(topic=topic, asked_at__isnull=True).update(
+        ask_at=handled_at + timedelta(days=days)
+    )
 
 
 def _photo(color):
@@ -160,8 +171,11 @@ def _banquet(ctx) -> Topic:
         created_at=t0,
         first_reply_at=t0 + timedelta(hours=3),
         handled_at=closes + timedelta(hours=2),
+        last_handled_at=closes + timedelta(hours=2),
         closed_at=closes + timedelta(days=3),
+        **deadlines.due_fields(xiqian, topic.category, t0),
     )
+    _retime_follow_up(topic, closes + timedelta(hours=2))
     Reply.objects.filter(topic=topic).update(created_at=t0 + timedelta(hours=3))
     Rating.objects.filter(topic=topic).update(created_at=closes + timedelta(days=2))
     K = Event.Kind
@@ -221,7 +235,10 @@ def _ditch(ctx) -> Topic:
         created_at=t0,
         first_reply_at=t0 + timedelta(hours=2, minutes=40),
         handled_at=t0 + timedelta(days=41),
+        last_handled_at=t0 + timedelta(days=41),
+        **deadlines.due_fields(youyi, topic.category, t0),
     )
+    _retime_follow_up(topic, t0 + timedelta(days=41))
     Reply.objects.filter(topic=topic).update(created_at=t0 + timedelta(hours=2, minutes=40))
     K = Event.Kind
     _retime(
@@ -353,6 +370,88 @@ def _assisted(ctx) -> Topic | None:
     )
 
 
+@transaction.atomic
+def _escalated(ctx) -> Topic:
+    """Nobody answered within three days: the beat job took it to Sanshui Town."""
+    youyi = ctx.villages["youyi"]
+    t0 = timezone.now() - timedelta(days=9)
+    topic = services.topic_raise(
+        actor=ctx.users["xieqifu"],
+        village=youyi,
+        title=ESCALATED_TITLE,
+        category=Topic.Category.ENVIRONMENT,
+        text="二组路边的垃圾池一个多月没人清运，天热了气味很大，苍蝇也多。",
+        photos=_photo((110, 100, 70)),
+    )
+    Topic.objects.filter(pk=topic.pk).update(
+        created_at=t0, **deadlines.due_fields(youyi, topic.category, t0)
+    )
+    _retime(topic, {Event.Kind.RAISED: t0})
+    escalation.topic_escalate_overdue(topic_id=topic.pk)
+    escalated_at = t0 + timedelta(days=4, minutes=10)
+    Topic.objects.filter(pk=topic.pk).update(escalated_at=escalated_at)
+    _retime(topic, {Event.Kind.ESCALATED: escalated_at})
+    return topic
+
+
+@transaction.atomic
+def _reopened(ctx) -> Topic:
+    """Handled three weeks ago; asked whether it is fixed, the villager said no: reopened."""
+    youyi = ctx.villages["youyi"]
+    secretary, author = ctx.users["shujun"], ctx.users["wenpeili"]
+    t0 = timezone.now() - timedelta(days=40)
+    topic = services.topic_raise(
+        actor=author,
+        village=youyi,
+        title=REOPENED_TITLE,
+        category=Topic.Category.ROADS_WATER,
+        text="五组路口的路灯坏了，晚上接孩子放学路上很黑。",
+    )
+    services.reply_post(actor=secretary, topic=topic, text="收到，已联系电工。")
+    task = services.task_assign(
+        actor=secretary, topic=topic, title="更换五组路口路灯", assignees=[secretary]
+    )
+    services.task_done(actor=secretary, task=task)
+    services.topic_mark_handled(actor=secretary, topic=topic, note="已更换灯泡。")
+    handled = t0 + timedelta(days=5)
+    Topic.objects.filter(pk=topic.pk).update(
+        created_at=t0,
+        first_reply_at=t0 + timedelta(hours=6),
+        handled_at=handled,
+        last_handled_at=handled,
+        **deadlines.due_fields(youyi, topic.category, t0),
+    )
+    Reply.objects.filter(topic=topic).update(created_at=t0 + timedelta(hours=6))
+    K = Event.Kind
+    _retime(
+        topic,
+        {
+            K.RAISED: t0,
+            K.REPLIED: t0 + timedelta(hours=6),
+            K.TASK_ASSIGNED: t0 + timedelta(hours=7),
+            K.TASK_DONE: handled - timedelta(hours=1),
+            K.HANDLED: handled,
+        },
+    )
+    _retime_follow_up(topic, handled)
+    follow_up = FollowUp.objects.get(topic=topic, asked_at__isnull=True)
+    escalation.follow_up_ask(follow_up_id=follow_up.pk)
+    asked = handled + timedelta(days=deadlines.follow_up_days(youyi))
+    FollowUp.objects.filter(pk=follow_up.pk).update(
+        asked_at=asked, expires_at=asked + timedelta(days=escalation.FOLLOW_UP_ANSWER_DAYS)
+    )
+    _retime(topic, {K.FOLLOW_UP: asked})
+    follow_up.refresh_from_db()
+    escalation.follow_up_answer(
+        actor=author,
+        follow_up=follow_up,
+        fixed=False,
+        note="换了灯泡只亮了三天，又不亮了，应该是线路的问题。",
+        photos=_photo((30, 30, 40)),
+    )
+    return topic
+
+
 def seed(ctx) -> None:
     if not Topic.objects.filter(village=ctx.villages["youyi"], title=ASSISTED_TITLE).exists():
         _assisted(ctx)
@@ -362,6 +461,10 @@ def seed(ctx) -> None:
         _ditch(ctx)
     if not Topic.objects.filter(village=ctx.villages["youyi"], title=SQUARE_TITLE).exists():
         _square(ctx)
+    if not Topic.objects.filter(village=ctx.villages["youyi"], title=ESCALATED_TITLE).exists():
+        _escalated(ctx)
+    if not Topic.objects.filter(village=ctx.villages["youyi"], title=REOPENED_TITLE).exists():
+        _reopened(ctx)
     vote = Vote.objects.filter(topic__title=BANQUET_TITLE).first()
     ctx.say(
         f"Talks: Xiqian banquet vote {vote.counts if vote else '-'} "

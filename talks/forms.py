@@ -420,3 +420,54 @@ class BoothForm(forms.Form):
 
     token = forms.CharField(max_length=400, widget=forms.HiddenInput)
     choice = forms.IntegerField(min_value=0, max_value=bounds.ID)
+
+
+class EscalateForm(forms.Form):
+    """The author takes a declined or overdue matter to the town."""
+
+    reason = forms.CharField(
+        label=_("Why the town should look at it"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TakeOverForm(forms.Form):
+    note = forms.CharField(
+        label=pgettext_lazy("take over", "Note"),
+        max_length=REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class OfficialHandledForm(forms.Form):
+    note = forms.CharField(
+        label=pgettext_lazy("handling note", "What was done"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class FollowUpForm(forms.Form):
+    """ "Is it fixed?": yes, or no with a note (required then) and photos."""
+
+    fixed = forms.TypedChoiceField(
+        label=_("Is it fixed?"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Yes, it is fixed")), ("no", _("No, it is not fixed"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("What is still wrong"),
+        max_length=REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photos = PhotosField(label=_("Photos (up to 6)"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("fixed") is False and not (cleaned.get("note") or "").strip():
+            self.add_error("note", _("Say what is still wrong."))
+        return cleaned

@@ -12,7 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -28,6 +28,9 @@ TITLE_MAX = 120
 TEXT_MAX = 4000
 COMMENT_MAX = 1000
 REASON_MAX = 300
+REPLY_DAYS_MAX = 60
+HANDLE_DAYS_MAX = 365
+FOLLOW_UP_DAYS_MAX = 90
 
 
 class TalksSettings(models.Model):
@@ -50,6 +53,24 @@ class TalksSettings(models.Model):
         default=10,
         validators=[MaxValueValidator(60)],
     )
+    # Deadlines in calendar days (talks.deadlines), unless a category has its own.
+    reply_days = models.PositiveSmallIntegerField(
+        _("days to reply"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(REPLY_DAYS_MAX)],
+        help_text=_("An official reply is due within this many calendar days."),
+    )
+    handle_days = models.PositiveSmallIntegerField(
+        _("days to handle"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(HANDLE_DAYS_MAX)],
+        help_text=_("The matter is to be handled within this many calendar days."),
+    )
+    follow_up_days = models.PositiveSmallIntegerField(
+        _("days before asking whether it is fixed"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(FOLLOW_UP_DAYS_MAX)],
+    )
 
     class Meta:
         verbose_name = _("talks settings")
@@ -57,7 +78,19 @@ class TalksSettings(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(rule_vote_notice_days__lte=60), name="talks_notice_days_bounded"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(reply_days__gte=1, reply_days__lte=REPLY_DAYS_MAX),
+                name="talks_reply_days_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(handle_days__gte=1, handle_days__lte=HANDLE_DAYS_MAX),
+                name="talks_handle_days_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(follow_up_days__gte=1, follow_up_days__lte=FOLLOW_UP_DAYS_MAX),
+                name="talks_follow_up_days_bounded",
+            ),
         ]
 
     def __str__(self):
@@ -139,7 +172,10 @@ class Topic(models.Model):
     )
     created_at = models.DateTimeField(_("raised"), default=timezone.now)
     first_reply_at = models.DateTimeField(_("first reply"), null=True, blank=True)
+    # The first time it was handled; a reopened matter handled again keeps it and moves
+    # ``last_handled_at`` (each handling is a "handled" event on the timeline).
     handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    last_handled_at = models.DateTimeField(_("last handled"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # Deadlines, fixed when the matter is raised from the village's settings (calendar days):
     # an official reply by ``reply_due_at``, handled by ``handle_due_at``. Overdue matters are
@@ -192,6 +228,40 @@ class Topic(models.Model):
         return round(self.rating_sum / self.rating_count, 1)
 
 
+class CategoryDeadline(models.Model):
+    """A village's own deadlines for one category of matters (calendar days)."""
+
+    village = village_key()
+    category = models.CharField(_("category"), max_length=20, choices=Topic.Category.choices)
+    reply_days = models.PositiveSmallIntegerField(
+        _("days to reply"), validators=[MinValueValidator(1), MaxValueValidator(REPLY_DAYS_MAX)]
+    )
+    handle_days = models.PositiveSmallIntegerField(
+        _("days to handle"),
+        validators=[MinValueValidator(1), MaxValueValidator(HANDLE_DAYS_MAX)],
+    )
+
+    class Meta:
+        verbose_name = _("deadline of a category")
+        verbose_name_plural = _("deadlines of categories")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "category"], name="deadline_one_per_category"
+            ),
+            models.CheckConstraint(
+                condition=Q(reply_days__gte=1, reply_days__lte=REPLY_DAYS_MAX),
+                name="deadline_reply_days_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(handle_days__gte=1, handle_days__lte=HANDLE_DAYS_MAX),
+                name="deadline_handle_days_bounded",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.village} · {self.get_category_display()}"
+
+
 def _photo_path(instance, filename):
     """Kept for the early migrations; photos are filed by villageaffairs.models.CleanPhoto."""
     return f"talks/{instance.village_id}/{timezone.now():%Y/%m}/{filename}"
@@ -206,6 +276,14 @@ class Photo(CleanPhoto):
     progress = models.ForeignKey(
         "ProgressNote",
         verbose_name=_("progress note"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="photos",
+    )
+    follow_up = models.ForeignKey(
+        "FollowUp",
+        verbose_name=_("follow-up"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -935,8 +1013,13 @@ class Notification(models.Model):
         HIDDEN = "hidden", _("comment hidden")
         ASSISTED = "assisted", _("entered on your behalf")
         DISPUTED = "disputed", _("assisted entry disputed")
+        ESCALATED = "escalated", _("matter escalated")
+        FOLLOW_UP = "follow_up", _("is it fixed?")
+        REOPENED = "reopened", _("matter reopened")
 
-    SMS_KINDS = frozenset({Kind.REPLY, Kind.VOTE_OPENED, Kind.TASK_ASSIGNED})
+    SMS_KINDS = frozenset(
+        {Kind.REPLY, Kind.VOTE_OPENED, Kind.TASK_ASSIGNED, Kind.ESCALATED, Kind.FOLLOW_UP}
+    )
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -972,3 +1055,48 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+class FollowUp(models.Model):
+    """ "Still not fixed?": a handled matter's author is asked ``ask_at`` (the village's delay
+    after the handling) whether it is fixed, and answers once before ``expires_at``."""
+
+    village = village_key()
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    ask_at = models.DateTimeField(_("to ask"))
+    asked_at = models.DateTimeField(_("asked"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("answer by"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    fixed = models.BooleanField(_("fixed"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=REASON_MAX, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["ask_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["ask_at"], condition=Q(asked_at__isnull=True), name="followup_to_ask"
+            ),
+            models.Index(fields=["village", "topic"], name="followup_village_topic"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True) | Q(fixed__isnull=False),
+                name="followup_answer_says_fixed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.topic_id} · {self.ask_at:%Y-%m-%d}"
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.asked_at is not None
+            and self.answered_at is None
+            and self.expires_at is not None
+            and now < self.expires_at
+        )

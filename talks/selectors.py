@@ -17,6 +17,7 @@ from talks.models import (
     Comment,
     Entrustment,
     Event,
+    FollowUp,
     Notification,
     Participation,
     Photo,
@@ -94,6 +95,7 @@ def topic(village, pk) -> Topic | None:
             "entered_by",
             "duplicate_of",
             "village",
+            "escalated_to",
             "assisted_act__actor",
             "assisted_act__resident",
         )
@@ -284,7 +286,12 @@ def topic_page(topic: Topic, viewer, *, page=None) -> dict:
     return {
         "topic": topic,
         "photos": list(
-            Photo.objects.filter(topic=topic, village_id=topic.village_id, progress__isnull=True)
+            Photo.objects.filter(
+                topic=topic,
+                village_id=topic.village_id,
+                progress__isnull=True,
+                follow_up__isnull=True,
+            )
         ),
         "replies": list(
             Reply.objects.filter(topic=topic, village_id=topic.village_id).select_related("author")
@@ -412,6 +419,7 @@ def cadre_record(village, *, recent: int = 200) -> dict:
         stars=Sum("rating_sum"),
         ratings=Sum("rating_count"),
         open=Count("pk", filter=Q(status__in=states.UNRESOLVED)),
+        reopened=Sum("reopened_count"),
     )
     ratings = sums["ratings"] or 0
     return {
@@ -419,6 +427,8 @@ def cadre_record(village, *, recent: int = 200) -> dict:
         "average_rating": round(sums["stars"] / ratings, 1) if ratings else None,
         "rating_count": ratings,
         "open_topics": sums["open"],
+        # A handling the villager said did not fix it counts against the record.
+        "reopened": sums["reopened"] or 0,
     }
 
 
@@ -505,3 +515,65 @@ def my_household_context(household) -> dict:
         .order_by("-created_at", "-pk")
     )
     return {"talks_household_topics": list(rows[:5])}
+
+
+ESCALATED_PER_PAGE = 30
+
+
+def escalated_for(user, *, page=None, open_only: bool = True):
+    """The matters escalated to the regions a town or county official oversees, newest
+    escalation first (two queries: the official's regions, then the page). None if the user is
+    no official."""
+    from villageaffairs.regions import official_region_ids
+
+    region_ids = official_region_ids(user)
+    if not region_ids:
+        return None
+    rows = (
+        Topic.objects.filter(escalated_to_id__in=region_ids)
+        .select_related("village", "escalated_to")
+        .only(
+            "pk",
+            "title",
+            "status",
+            "category",
+            "created_at",
+            "escalated_at",
+            "reply_due_at",
+            "handle_due_at",
+            "village__name",
+            "village__name_en",
+            "village__slug",
+            "escalated_to__name",
+            "escalated_to__name_en",
+        )
+        .order_by("-escalated_at", "-pk")
+    )
+    if open_only:
+        rows = rows.filter(status__in=(*states.UNRESOLVED, Topic.Status.DECLINED))
+    return Paginator(rows, ESCALATED_PER_PAGE).get_page(page)
+
+
+def open_follow_up(topic: Topic):
+    """The follow-up question now waiting for the author's answer, if any."""
+    now = timezone.now()
+    return (
+        FollowUp.objects.filter(
+            topic=topic,
+            village_id=topic.village_id,
+            asked_at__isnull=False,
+            answered_at__isnull=True,
+            expires_at__gt=now,
+        )
+        .order_by("-asked_at")
+        .first()
+    )
+
+
+def follow_ups(topic: Topic) -> list:
+    """The answered follow-ups of a topic with their photos (two queries)."""
+    return list(
+        FollowUp.objects.filter(topic=topic, village_id=topic.village_id, answered_at__isnull=False)
+        .prefetch_related("photos")
+        .order_by("answered_at", "pk")
+    )

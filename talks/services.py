@@ -14,13 +14,13 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from talks import states, tally
+from talks import deadlines, states, tally
 from talks.models import (
     COMMENT_MAX,
     REASON_MAX,
@@ -31,6 +31,7 @@ from talks.models import (
     Comment,
     Entrustment,
     Event,
+    FollowUp,
     Notification,
     Participation,
     Photo,
@@ -174,12 +175,13 @@ def settings_for(village) -> TalksSettings:
     return found or TalksSettings(village=village)
 
 
-def _save_photos(photos, *, topic: Topic, progress=None) -> None:
+def _save_photos(photos, *, topic: Topic, progress=None, follow_up=None) -> None:
     for photo in photos or ():
         Photo.objects.create(
             village_id=topic.village_id,
             topic=topic,
             progress=progress,
+            follow_up=follow_up,
             image=photo.image,
             thumbnail=photo.thumbnail,
         )
@@ -227,6 +229,7 @@ def topic_raise(
         _require(actor, village, "talks.handle")
         _require(acted_for, village, "talks.speak")
     title, text = _topic_fields(title=title, text=text, category=category, photos=photos)
+    now = timezone.now()
     topic = Topic.objects.create(
         village=village,
         author=author,
@@ -234,6 +237,8 @@ def topic_raise(
         title=title,
         text=text,
         category=category,
+        created_at=now,
+        **deadlines.due_fields(village, category, now),
     )
     _save_photos(photos, topic=topic)
     _event(topic, Event.Kind.RAISED, actor=author, at=topic.created_at)
@@ -291,6 +296,7 @@ def topic_raise_assisted(
         witness=witness,
     )
     author = resident.user if resident.user_id else actor
+    now = timezone.now()
     topic = Topic.objects.create(
         village=village,
         author=author,
@@ -300,6 +306,8 @@ def topic_raise_assisted(
         title=title,
         text=text,
         category=category,
+        created_at=now,
+        **deadlines.due_fields(village, category, now),
     )
     _save_photos(photos, topic=topic)
     _event(topic, Event.Kind.RAISED, actor=actor, at=topic.created_at)
@@ -1537,8 +1545,17 @@ def vote_adopt(*, vote_id: int):
 
 @transaction.atomic
 def task_assign(*, actor, topic: Topic, title: str, assignees, due_date=None) -> Task:
+    _require(actor, topic.village, "talks.handle")
+    return _task_create(
+        actor=actor, topic=topic, title=title, assignees=assignees, due_date=due_date
+    )
+
+
+def _task_create(
+    *, actor, topic: Topic, title: str, assignees, due_date=None, action: str = "assign", **fields
+) -> Task:
+    """A task for cadres of the topic's village (by a cadre, or sent back by a town official)."""
     village = topic.village
-    _require(actor, village, "talks.handle")
     title = _clean_text(title, field="title", max_length=200)
     assignees = list({u.pk: u for u in assignees}.values())
     if not assignees:
@@ -1547,7 +1564,7 @@ def task_assign(*, actor, topic: Topic, title: str, assignees, due_date=None) ->
     if any(u.pk not in cadres for u in assignees):
         raise TalksError({"assignees": _("Tasks go to cadres of this village.")}, code="invalid")
     topic = _locked(topic)
-    _move(topic, "assign")
+    _move(topic, action, **fields)
     task = Task.objects.create(
         village=village, topic=topic, title=title, due_date=due_date, created_by=actor
     )
@@ -1621,12 +1638,31 @@ def task_done(*, actor, task: Task) -> Task:
 def topic_mark_handled(*, actor, topic: Topic, note: str) -> Topic:
     """The villager learns what was done: the note is required."""
     _require(actor, topic.village, "talks.handle")
+    return _handled(actor=actor, topic=topic, note=note)
+
+
+def _handled(*, actor, topic: Topic, note: str) -> Topic:
+    """Mark a matter handled (by a cadre, or by the town official who took it over).
+
+    The first handling time stays; a matter handled again after it was reopened moves
+    ``last_handled_at``, counts its set-aside ratings again and gets a new follow-up.
+    """
     note = _clean_text(note, field="note", max_length=REASON_MAX)
     topic = _locked(topic)
     if Task.objects.filter(topic=topic, done_at__isnull=True).exists():
         raise TalksError(_("Some tasks are not done yet."), code="tasks_open")
-    _move(topic, "handled", handled_at=timezone.now(), status_reason=note)
-    _event(topic, Event.Kind.HANDLED, actor=actor, detail=note)
+    now = timezone.now()
+    first = {"handled_at": now} if topic.handled_at is None else {}
+    _move(topic, "handled", last_handled_at=now, status_reason=note, **first)
+    if Rating.objects.filter(topic=topic, set_aside=True).update(set_aside=False):
+        # Handled again after a reopening: the ratings set aside count again, which changes
+        # the figures of the days they were made on (and of the raise and handling days).
+        _count_ratings(topic)
+        _touch_stats(
+            topic, now, *Rating.objects.filter(topic=topic).values_list("created_at", flat=True)
+        )
+    _schedule_follow_up(topic, now)
+    _event(topic, Event.Kind.HANDLED, actor=actor, detail=note, at=now)
     audit.record(actor=actor, action="topic.handled", obj=topic)
     notify(
         users=[topic.author_id],
@@ -1637,6 +1673,38 @@ def topic_mark_handled(*, actor, topic: Topic, note: str) -> Topic:
         exclude=actor,
     )
     return topic
+
+
+def _touch_stats(topic: Topic, *times) -> None:
+    """After the commit, have the daily statistics of the days a change touched aggregated
+    again: the raise day, the handling days, the given times' days and today."""
+    from villageaffairs import stats
+
+    moments = (topic.created_at, topic.handled_at, topic.last_handled_at, *times)
+    days = sorted({timezone.localdate(t) for t in moments if t} | {timezone.localdate()})
+    village_id = topic.village_id
+    transaction.on_commit(lambda: stats.touch(village_id=village_id, days=days))
+
+
+def _count_ratings(topic: Topic) -> None:
+    """The topic's rating counters from the ratings that count (not set aside)."""
+    sums = Rating.objects.filter(topic=topic, set_aside=False).aggregate(
+        n=Count("pk"), stars=Sum("stars")
+    )
+    Topic.objects.filter(pk=topic.pk).update(
+        rating_count=sums["n"] or 0, rating_sum=sums["stars"] or 0
+    )
+
+
+def _schedule_follow_up(topic: Topic, handled_at: datetime) -> FollowUp:
+    """Ask the author later whether it is fixed (the topic row is locked by the caller)."""
+    ask_at = handled_at + timedelta(days=deadlines.follow_up_days(topic.village))
+    pending = FollowUp.objects.filter(topic=topic, asked_at__isnull=True).first()
+    if pending is not None:
+        FollowUp.objects.filter(pk=pending.pk).update(ask_at=ask_at)
+        pending.ask_at = ask_at
+        return pending
+    return FollowUp.objects.create(village_id=topic.village_id, topic=topic, ask_at=ask_at)
 
 
 # --- evaluate and end ----------------------------------------------------------------------
@@ -1812,6 +1880,8 @@ _SMS_TEMPLATES = {
     Notification.Kind.REPLY: "topic_reply",
     Notification.Kind.VOTE_OPENED: "vote_opened",
     Notification.Kind.TASK_ASSIGNED: "task_assigned",
+    Notification.Kind.ESCALATED: "topic_escalated",
+    Notification.Kind.FOLLOW_UP: "topic_follow_up",
 }
 
 

@@ -36,6 +36,24 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "decline": {S.RAISED: S.DECLINED, S.DISCUSSING: S.DECLINED},
     "withdraw": {S.RAISED: S.WITHDRAWN, S.DISCUSSING: S.WITHDRAWN},
     "merge": {S.RAISED: S.MERGED, S.DISCUSSING: S.MERGED},
+    # Escalation to the town (talks.escalation) marks the matter, it does not move it: the beat
+    # job escalates an unresolved matter past a deadline, its author one that was declined.
+    "escalate_overdue": {s: s for s in UNRESOLVED},
+    "escalate_declined": {S.DECLINED: S.DECLINED},
+    # The town official on an escalated matter: a reply (also on a declined one), a task sent
+    # back to the village or taking it over (both reopen a declined matter for handling).
+    "official_reply": {
+        S.RAISED: S.DISCUSSING,
+        S.DISCUSSING: S.DISCUSSING,
+        S.HANDLING: S.HANDLING,
+        S.HANDLED: S.HANDLED,
+        S.DECLINED: S.DECLINED,
+    },
+    "official_assign": dict.fromkeys((*UNRESOLVED, S.DECLINED), S.HANDLING),
+    "take_over": dict.fromkeys((*UNRESOLVED, S.DECLINED), S.HANDLING),
+    # "Still not fixed?": the author's answer to the follow-up of a handled matter.
+    "confirm_fixed": {S.HANDLED: S.HANDLED, S.CLOSED: S.CLOSED},
+    "reopen": {S.HANDLED: S.HANDLING, S.CLOSED: S.HANDLING},
 }
 
 # The four steps drawn as a progress bar: the step a status has reached (1..4).

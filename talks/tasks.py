@@ -32,3 +32,19 @@ def send_notification_sms(notification_ids: list[int]) -> int:
     if failed is not None:
         raise failed
     return sent
+
+
+@shared_task(**RESILIENT)
+def escalate_overdue_topics() -> int:
+    """Escalate the matters past their reply or handling deadline to their town."""
+    from talks import escalation
+
+    return escalation.topics_escalate_due()
+
+
+@shared_task(**RESILIENT)
+def ask_follow_ups() -> int:
+    """Ask the authors of matters handled a while ago whether they are fixed."""
+    from talks import escalation
+
+    return escalation.follow_ups_ask_due()

@@ -55,6 +55,13 @@ urlpatterns = [
     path("talks/<int:pk>/manage/", views.manage, name="manage"),
     path("talks/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("talks/<int:pk>/rate/", views.rate, name="rate"),
+    # Escalation to the town, the town official's actions, "still not fixed?".
+    path("talks/<int:pk>/escalate/", views.escalate, name="escalate"),
+    path("talks/<int:pk>/follow-up/<int:fu_pk>/", views.follow_up, name="follow_up"),
+    path("talks/<int:pk>/official/reply/", views.official_reply, name="official_reply"),
+    path("talks/<int:pk>/official/task/", views.official_task, name="official_task"),
+    path("talks/<int:pk>/official/take-over/", views.take_over, name="take_over"),
+    path("talks/<int:pk>/official/handled/", views.official_handled, name="official_handled"),
     # Printed notices (listed on /v/<village>/notices/).
     path("notices/votes/<int:pk>.pdf", views.vote_notice, name="vote_notice"),
     path("notices/talks/<int:pk>.pdf", views.topic_notice, name="topic_notice"),

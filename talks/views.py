@@ -1,16 +1,20 @@
 """Pages of the talks app. Thin: reads from selectors, writes through services. A refused
 write re-renders the page with what was typed and the error (status 400)."""
 
+from functools import wraps
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from talks import forms, notices, selectors, services
-from talks.models import Comment, Entrustment, Notification, Task, Topic, Vote
+from talks import escalation, forms, notices, selectors, services
+from talks.models import Comment, Entrustment, FollowUp, Notification, Task, Topic, Vote
 from talks.services import TalksError
+from talks.templatetags.talks_tags import region_name
 from villageaffairs import assist, media
 from villageaffairs import notices as core_notices
 from villageaffairs.parsing import int_param, page_param, text_param
@@ -60,10 +64,37 @@ def _detail(request, topic, status=200, **bound):
         and not services.entered_for_someone_else(topic),
         perms=perms,
         Status=Topic.Status,
+        **_escalation_context(request, topic, bound),
         # A refused form is summed up at the top of this long page, linking to its fields.
         error_forms=[form for form in bound.values() if form.errors],
     )
     return render(request, "talks/detail.html", context, status=status)
+
+
+def _escalation_context(request, topic, bound) -> dict:
+    """The escalation and follow-up parts of the topic page. They cost queries only where they
+    apply: to an official on an escalated matter, to the author of a handled one."""
+    user = request.user
+    is_author = user.is_authenticated and user.pk == topic.author_id
+    context = {
+        "may_escalate": is_author
+        and not services.entered_for_someone_else(topic)
+        and escalation.escalable(topic),
+        "escalate_form": bound.get("escalate_form") or forms.EscalateForm(),
+        "is_official": False,
+        "open_follow_up": None,
+    }
+    if topic.escalated_at is not None and escalation.may_act_as_official(user, topic):
+        context.update(
+            is_official=True,
+            taken_over=escalation.taken_over(topic),
+            official_reply_form=bound.get("official_reply_form") or forms.ReplyForm(),
+            official_handled_form=bound.get("official_handled_form") or forms.OfficialHandledForm(),
+            take_over_form=forms.TakeOverForm(),
+        )
+    if is_author and topic.status in (Topic.Status.HANDLED, Topic.Status.CLOSED):
+        context["open_follow_up"] = selectors.open_follow_up(topic)
+    return context
 
 
 @village_view()
@@ -726,3 +757,160 @@ def inbox(request, village_slug):
         return redirect("talks:inbox", village_slug=request.village.slug)
     page = selectors.inbox(request.user, request.village, page=page_param(request.GET))
     return render(request, "talks/inbox.html", {"page": page, "Kind": Notification.Kind})
+
+
+# --- escalation to the town and "still not fixed?" (talks.escalation) ----------------------
+
+
+@village_view("talks.speak")
+@require_POST
+def escalate(request, village_slug, pk):
+    """The author takes a declined (or overdue) matter to the town, with a reason."""
+    topic = _topic(request, pk)
+    form = forms.EscalateForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, topic, status=400, escalate_form=form)
+    call = lambda: escalation.topic_escalate(actor=request.user, topic=topic, **form.cleaned_data)  # noqa: E731
+    town = region_name(request.village.region)
+    done = _("The matter is escalated to %(town)s.") % {"town": town}
+    return _write(request, topic, call, form=form, form_name="escalate_form", done=done)
+
+
+@village_view("talks.speak")
+@require_http_methods(["GET", "POST"])
+def follow_up(request, village_slug, pk, fu_pk):
+    """ "Is it fixed?": the author answers once, before the question expires."""
+    topic = _topic(request, pk)
+    question = get_object_or_404(FollowUp, village=request.village, topic=topic, pk=fu_pk)
+    is_author = request.user.pk == topic.author_id
+    form = forms.FollowUpForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 400 if is_author else 403
+        if form.is_valid():
+            cd = form.cleaned_data
+            try:
+                escalation.follow_up_answer(
+                    actor=request.user,
+                    follow_up=question,
+                    fixed=cd["fixed"],
+                    note=cd["note"],
+                    photos=cd["photos"],
+                )
+            except TalksError as exc:
+                _apply_errors(form, exc)
+            else:
+                done = (
+                    _("Thank you: it is confirmed.")
+                    if cd["fixed"]
+                    else _(
+                        "Thank you. The matter is reopened and the village will handle it again."
+                    )
+                )
+                messages.success(request, done)
+                return redirect(topic)
+        elif not is_author:
+            form.add_error(None, _("Only the villager who raised the matter answers."))
+    question.refresh_from_db()
+    context = {
+        "topic": topic,
+        "question": question,
+        "form": form,
+        "is_author": is_author,
+        "is_open": question.is_open(),
+    }
+    return render(request, "talks/follow_up.html", context, status=status)
+
+
+def _official_topic(request, pk) -> Topic:
+    """The escalated topic, for an official over its village; 404 for anyone else."""
+    topic = _topic(request, pk)
+    if not escalation.may_act_as_official(request.user, topic):
+        raise Http404("No escalated matter for you here.")
+    return topic
+
+
+def official_view(view):
+    """A town official's action on an escalated topic of a village: sign in first; anyone who
+    is not an official over the village gets 404, whatever the method, so nothing leaks."""
+
+    @login_required
+    @village_view()
+    @wraps(view)
+    def wrapper(request, village_slug, pk, **kwargs):
+        return view(request, _official_topic(request, pk), **kwargs)
+
+    return wrapper
+
+
+@official_view
+@require_POST
+def official_reply(request, topic):
+    form = forms.ReplyForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, topic, status=400, official_reply_form=form)
+    call = lambda: escalation.official_reply(actor=request.user, topic=topic, **form.cleaned_data)  # noqa: E731
+    return _write(
+        request, topic, call, form=form, form_name="official_reply_form", done=_("Reply posted.")
+    )
+
+
+@official_view
+@require_http_methods(["GET", "POST"])
+def official_task(request, topic):
+    """The official sends the matter back to the village: a task for its cadres."""
+    cadres = selectors.handling_cadres(request.village)
+    form = forms.TaskForm(request.POST or None, cadres=cadres)
+    if request.method == "POST" and form.is_valid():
+        try:
+            escalation.official_assign(actor=request.user, topic=topic, **form.cleaned_data)
+        except TalksError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The task is assigned to the village."))
+            return redirect(topic)
+    status = 400 if request.method == "POST" else 200
+    context = {"topic": topic, "form": form, "official": True}
+    return render(request, "talks/task_new.html", context, status=status)
+
+
+@official_view
+@require_POST
+def take_over(request, topic):
+    form = forms.TakeOverForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    call = lambda: escalation.topic_take_over(actor=request.user, topic=topic, note=note)  # noqa: E731
+    return _write(request, topic, call, done=_("You have taken the matter over."))
+
+
+@official_view
+@require_POST
+def official_handled(request, topic):
+    form = forms.OfficialHandledForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, topic, status=400, official_handled_form=form)
+    call = lambda: escalation.official_mark_handled(  # noqa: E731
+        actor=request.user, topic=topic, **form.cleaned_data
+    )
+    return _write(
+        request,
+        topic,
+        call,
+        form=form,
+        form_name="official_handled_form",
+        done=_("The matter is marked handled."),
+    )
+
+
+@login_required
+@require_GET
+def escalated(request):
+    """The matters escalated to the regions the signed-in official oversees (404 for anyone
+    who is no official)."""
+    show_all = request.GET.get("all") == "1"
+    page = selectors.escalated_for(
+        request.user, page=page_param(request.GET), open_only=not show_all
+    )
+    if page is None:
+        raise Http404("You are no region official.")
+    return render(request, "talks/escalated.html", {"page": page, "show_all": show_all})

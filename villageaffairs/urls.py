@@ -42,6 +42,7 @@ urlpatterns = [
     path("join/withdraw/", joining_views.join_withdraw, name="join_withdraw"),
     path("v/<slug:village_slug>/", include(village_patterns)),
     path("bank/", include("loans.urls")),
+    path("talks/", include("talks.official_urls")),  # a region official's escalated matters
     path("operator/", include("publicity.operator_urls")),
     path("h/<str:code>/", include("points.public_urls")),  # name: household_public
     path("healthz", views.healthz, name="healthz"),

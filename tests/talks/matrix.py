@@ -3,7 +3,17 @@
 from django.urls import reverse
 
 from talks.models import Comment, Notification, Task, Topic
-from tests.matrix import ASSISTERS, CADRES, CADRES_POST, MEMBERS, MEMBERS_POST, PUBLIC, Case, expect
+from tests.matrix import (
+    ASSISTERS,
+    BASE_ROLES,
+    CADRES,
+    CADRES_POST,
+    MEMBERS,
+    MEMBERS_POST,
+    PUBLIC,
+    Case,
+    expect,
+)
 from tests.talks.factories import TopicFactory, VoteFactory
 
 # A real POST that succeeds redirects back to the topic.
@@ -285,4 +295,68 @@ CASES = [
         expect=MEMBERS | {"villager_here": 400, "cadre_here": 400, "operator": 400},
     ),
     _post("office", _with_vote("office"), expect=CADRES | {"cadre_here": 400, "operator": 400}),
+]
+
+
+# --- escalation to the town and "still not fixed?" -----------------------------------------
+# The town official's pages: no role of the matrix is an official over the village, so every
+# one of them gets 404 (anonymous visitors are sent to sign in). The officials' own rights are
+# tried in tests/talks/test_escalation_pages.py.
+OFFICIALS_ONLY = dict.fromkeys(BASE_ROLES, 404) | {"anonymous": 302}
+# "Is it fixed?": the village's members see the question; only its author (villager_here)
+# answers, the others are refused with a message (403).
+NOT_THE_AUTHOR = ("cadre_here", "operator", "resident_here", "finance_here", "grid_worker_here")
+FOLLOW_UP_POST = MEMBERS | {"villager_here": 302} | dict.fromkeys(NOT_THE_AUTHOR, 403)
+# Escalating is the author's too: the others get the page back with the refusal (400).
+ESCALATE_POST = MEMBERS | {"villager_here": 302} | dict.fromkeys(NOT_THE_AUTHOR, 400)
+
+
+def _escalated_url(name):
+    def build(p):
+        from tests.talks.escalation_helpers import escalated
+
+        return _url(name, p, topic=escalated(_topic(p)))
+
+    return build
+
+
+def _declined_url(p):
+    return _url("escalate", p, topic=_topic(p, status=Topic.Status.DECLINED))
+
+
+def _follow_up_url(p):
+    from tests.talks.escalation_helpers import asked
+
+    topic = _topic(p, status=Topic.Status.HANDLED)
+    return _url("follow_up", p, asked(topic).pk, topic=topic)
+
+
+CASES += [
+    Case("talks:escalate", _declined_url, MEMBERS_POST, foreign=False),
+    _post("escalate", _declined_url, expect=ESCALATE_POST, data={"reason": "村里不该拒绝"}),
+    Case("talks:follow_up", _follow_up_url, MEMBERS),
+    _post("follow_up", _follow_up_url, expect=FOLLOW_UP_POST, data={"fixed": "yes"}),
+    Case("talks:official_reply", _escalated_url("official_reply"), OFFICIALS_ONLY),
+    _post(
+        "official_reply",
+        _escalated_url("official_reply"),
+        expect=OFFICIALS_ONLY,
+        data={"text": "镇里已知悉"},
+    ),
+    Case("talks:official_task", _escalated_url("official_task"), OFFICIALS_ONLY),
+    _post("official_task", _escalated_url("official_task"), expect=OFFICIALS_ONLY),
+    Case("talks:take_over", _escalated_url("take_over"), OFFICIALS_ONLY),
+    _post("take_over", _escalated_url("take_over"), expect=OFFICIALS_ONLY),
+    Case("talks:official_handled", _escalated_url("official_handled"), OFFICIALS_ONLY),
+    _post(
+        "official_handled",
+        _escalated_url("official_handled"),
+        expect=OFFICIALS_ONLY,
+        data={"note": "修好了"},
+    ),
+    Case(
+        "talks_official:escalated",
+        lambda p: reverse("talks_official:escalated"),
+        OFFICIALS_ONLY,
+    ),
 ]

@@ -65,3 +65,22 @@ def test_the_demo_tells_both_stories_and_is_idempotent(db, client):
     assert entrusted.proxy.resident.user.username == "xieqifu"
     assert entrusted.relation == Entrustment.Relation.PARENT
     assert not Ballot.objects.filter(vote=square).exists()  # secret: no named ballots
+
+    # Youyi's escalated matter (no reply within three days) and its reopened one ("not fixed").
+    from talks.demo import ESCALATED_TITLE, REOPENED_TITLE
+    from talks.models import FollowUp
+
+    stuck = Topic.objects.get(village__slug="youyi", title=ESCALATED_TITLE)
+    assert stuck.escalated_to.name == "三水镇" and stuck.first_reply_at is None
+    assert stuck.reply_due_at < stuck.escalated_at < now
+    assert stuck.events.filter(kind=Event.Kind.ESCALATED, actor__isnull=True).count() == 1
+    assert "已上报三水镇" in client.get(stuck.get_absolute_url()).content.decode()
+    lamp = Topic.objects.get(village__slug="youyi", title=REOPENED_TITLE)
+    assert lamp.status == Topic.Status.HANDLING and lamp.reopened_count == 1
+    assert lamp.handled_at is not None and lamp.handled_at < now - timedelta(days=20)
+    answer = FollowUp.objects.get(topic=lamp)
+    assert answer.fixed is False and "线路" in answer.note and answer.photos.count() == 1
+    assert lamp.events.filter(kind=Event.Kind.REOPENED, actor__username="wenpeili").exists()
+    # The ditch handled long ago has its question due, not asked twice by the seeding.
+    ditch_question = FollowUp.objects.get(topic=ditch)
+    assert ditch_question.ask_at < now
