@@ -323,3 +323,15 @@ def test_over_the_tokens_rate_limit_is_429_with_retry_after(
     assert Lookup.objects.count() == 2  # the refused call is not logged
     # Another token (another bank system) is not held back by the first one's calls.
     assert _client(_token(branch)[1]).get(_credit_url(household)).status_code == 200
+
+
+def test_the_branchs_lookup_log_names_the_system_and_the_officer(people, branch, household, token):
+    from loans.models import BranchRole
+    from tests.loans.factories import officer
+
+    _client(token[1]).get(_credit_url(household))
+    manager = officer(branch, BranchRole.Role.MANAGER, username="manager")
+    page = Client()
+    page.force_login(manager)
+    html = page.get(reverse("loans:lookups", kwargs={"branch_id": branch.pk})).content.decode()
+    assert f"信贷系统 · {OFFICER}" in html
