@@ -14,7 +14,7 @@ from django.http import Http404
 from loans.models import Branch, BranchRole
 
 OFFICER = frozenset({"loans.lookup", "loans.apply", "loans.decide"})
-MANAGER = OFFICER | {"loans.policy", "loans.audit"}
+MANAGER = OFFICER | {"loans.policy", "loans.audit", "loans.tokens"}
 BRANCH_PERMISSIONS = {BranchRole.Role.OFFICER: OFFICER, BranchRole.Role.MANAGER: MANAGER}
 
 

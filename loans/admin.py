@@ -7,6 +7,7 @@ from django.contrib import admin
 from loans.models import (
     Application,
     Bank,
+    BankToken,
     Branch,
     BranchRole,
     Consent,
@@ -75,10 +76,37 @@ class ConsentAdmin(ReadOnlyOperatorAdmin):
 
 @admin.register(Lookup)
 class LookupAdmin(ReadOnlyOperatorAdmin):
-    list_display = ["created_at", "officer", "household", "branch", "purpose", "full_profile"]
+    list_display = [
+        "created_at",
+        "officer",
+        "token",
+        "bank_officer",
+        "household",
+        "branch",
+        "purpose",
+        "full_profile",
+    ]
     list_filter = ["purpose", "branch"]
-    list_select_related = ["officer", "household", "branch__bank"]
+    list_select_related = ["officer", "token", "household", "branch__bank"]
     date_hierarchy = "created_at"
+
+
+@admin.register(BankToken)
+class BankTokenAdmin(ReadOnlyOperatorAdmin):
+    """Read only: tokens are made and revoked by the branch manager's page or the command."""
+
+    list_display = [
+        "name",
+        "prefix",
+        "branch",
+        "scopes",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    list_filter = ["branch"]
+    list_select_related = ["branch__bank"]
+    exclude = ["digest"]
 
 
 @admin.register(Application)

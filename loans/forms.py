@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from loans.models import Lookup, RatePolicy
+from loans.models import BankToken, Lookup, RatePolicy
+from loans.services import TOKEN_DAYS
 from villageaffairs import bounds
 from villageaffairs.bounds import between
 from villageaffairs.images import PhotosField
@@ -183,3 +184,26 @@ class AssistedConsentForm(forms.Form):
     def __init__(self, *args, branches, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["branch"].choices = [(b.pk, str(b)) for b in branches]
+
+
+class TokenForm(forms.Form):
+    """A new token for one of the branch's systems (the manager's token page)."""
+
+    name = forms.CharField(
+        label=pgettext_lazy("bank system", "System"),
+        max_length=60,
+        help_text=_("The bank system that will use the token, e.g. 信贷系统."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("The token may"),
+        choices=BankToken.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(BankToken.Scope.values),
+    )
+    days = forms.IntegerField(
+        label=_("Valid for (days)"),
+        min_value=TOKEN_DAYS[0],
+        max_value=TOKEN_DAYS[1],
+        initial=365,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )

@@ -322,6 +322,68 @@ class Consent(models.Model):
         return self.revoked_at is None
 
 
+class BankToken(models.Model):
+    """A branch's key for its own systems (the bank API): shown once, stored as a SHA-256 digest.
+
+    The token reads ``va_<prefix>_<secret>``: the prefix (public, unique) finds the row, the
+    digest of the whole token proves it. The secret has 256 bits, so a fast hash is enough.
+    """
+
+    class Scope(models.TextChoices):
+        LOOKUP = "lookup", pgettext_lazy("token scope", "household lookup")
+        CREDIT = "credit", pgettext_lazy("token scope", "credit profile")
+        APPLICATIONS = "applications", pgettext_lazy("token scope", "loan applications")
+
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="tokens"
+    )
+    name = models.CharField(_("system"), max_length=60, help_text=_("e.g. 信贷系统"))
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    scopes = models.CharField(_("scopes"), max_length=60)  # space separated, as in OAuth
+    expires_at = models.DateTimeField(_("expires"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bank API token")
+        verbose_name_plural = _("bank API tokens")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["branch", "-created_at"], name="token_branch_time")]
+
+    def __str__(self):
+        return f"{self.branch} {self.name} ({self.prefix})"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def get_scopes_display(self) -> list[str]:
+        labels = dict(self.Scope.choices)
+        return [str(labels.get(s, s)) for s in self.scope_list]
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
 class Lookup(models.Model):
     """One look at a household's credit by bank staff. Append-only; the household sees it."""
 
@@ -341,12 +403,25 @@ class Lookup(models.Model):
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="lookups"
     )
+    # A page lookup names the signed-in officer; a bank API call names the branch's system (its
+    # token) and the bank's own id of the officer responsible, who has no account here.
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("officer"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
+    token = models.ForeignKey(
+        BankToken,
+        verbose_name=_("system"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lookups",
+    )
+    bank_officer = models.CharField(_("bank officer id"), max_length=64, blank=True)
     purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
     full_profile = models.BooleanField(_("full profile shown"))
     created_at = models.DateTimeField(_("time"), default=timezone.now)
@@ -355,13 +430,20 @@ class Lookup(models.Model):
         verbose_name = _("credit lookup")
         verbose_name_plural = _("credit lookups")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(officer__isnull=False) | (Q(token__isnull=False) & ~Q(bank_officer="")),
+                name="lookup_names_who",
+            )
+        ]
         indexes = [
             models.Index(fields=["village", "household", "-created_at"], name="lookup_household"),
             models.Index(fields=["branch", "-created_at"], name="lookup_branch_time"),
         ]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.officer} → {self.household}"
+        who = self.officer if self.officer_id else f"{self.token.name} {self.bank_officer}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {who} → {self.household}"
 
 
 class Application(models.Model):

@@ -14,7 +14,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loans.models import Application, Branch, BranchRole, Consent, Lookup, RatePolicy, StarTier
+from loans.models import (
+    Application,
+    BankToken,
+    Branch,
+    BranchRole,
+    Consent,
+    Lookup,
+    RatePolicy,
+    StarTier,
+)
 from loans.rates import RateQuote
 from villageaffairs import housenumbers
 from villageaffairs.bounds import DEDUCTION_MONTHS
@@ -60,6 +69,20 @@ def household_for_branch(branch: Branch, code: str) -> Household | None:
     return (
         Household.objects.filter(code=code, village__bank_branches=branch)
         .select_related("village", "head")
+        .first()
+    )
+
+
+def household_for_branch_by_phone(branch: Branch, phone: str) -> Household | None:
+    """The household of the resident with this phone number, in a village the branch serves."""
+    try:
+        phone = normalize_phone(phone)
+    except ValidationError:
+        return None
+    return (
+        Household.objects.filter(village__bank_branches=branch, residents__phone=phone)
+        .select_related("village", "head")
+        .order_by("pk")
         .first()
     )
 
@@ -216,10 +239,30 @@ def credit_profile(branch_id: int, household: Household) -> CreditProfile:
     return profile
 
 
+@dataclass
+class BranchCredit:
+    """What a branch sees of a household: the full profile with consent, else the public
+    figures. The bank's page and the bank API both show this."""
+
+    consent: Consent | None
+    profile: CreditProfile
+
+    @property
+    def full(self) -> bool:
+        return self.consent is not None
+
+
+def branch_credit(branch_id: int, household: Household) -> BranchCredit:
+    consent = consent_of(branch_id, household)
+    if consent is None:
+        return BranchCredit(None, public_profile(household))
+    return BranchCredit(consent, credit_profile(branch_id, household))
+
+
 def lookups_of_household(household: Household, limit: int = 50) -> list[Lookup]:
     return list(
         Lookup.objects.filter(village_id=household.village_id, household=household)
-        .select_related("officer", "branch__bank")
+        .select_related("officer", "token", "branch__bank")
         .order_by("-created_at", "-pk")[:limit]
     )
 
@@ -227,10 +270,37 @@ def lookups_of_household(household: Household, limit: int = 50) -> list[Lookup]:
 def lookups_of_branch(branch: Branch, page=1):
     qs = (
         Lookup.objects.filter(branch=branch)
-        .select_related("officer", "household", "household__village")
+        .select_related("officer", "token", "household", "household__village")
         .order_by("-created_at", "-pk")
     )
     return Paginator(qs, 50).get_page(page)
+
+
+# --- bank API tokens -----------------------------------------------------------------------
+
+
+def tokens_of(branch: Branch) -> list[BankToken]:
+    return list(
+        BankToken.objects.filter(branch=branch)
+        .select_related("created_by", "revoked_by")
+        .order_by("-created_at", "-pk")[:200]
+    )
+
+
+def token_of_branch(branch: Branch, pk: int) -> BankToken | None:
+    return BankToken.objects.filter(branch=branch, pk=pk).first()
+
+
+def token_by_prefix(prefix: str) -> BankToken | None:
+    return BankToken.objects.filter(prefix=prefix).select_related("branch__bank").first()
+
+
+def branch_applications(branch: Branch, state: str = ""):
+    """The branch's applications (the API pages them by cursor, newest first)."""
+    qs = Application.objects.filter(branch=branch).select_related("household__village", "village")
+    if state:
+        qs = qs.filter(state=state)
+    return qs
 
 
 def applications_of_branch(branch: Branch, state: str = "", page=1):
@@ -250,7 +320,7 @@ def applications_of_household(household: Household, *, branch_id: int | None = N
 def application_of_branch(branch: Branch, pk: int) -> Application | None:
     return (
         Application.objects.filter(branch=branch, pk=pk)
-        .select_related("household", "village", "policy", "applicant", "decided_by")
+        .select_related("household__village", "village", "policy", "applicant", "decided_by")
         .first()
     )
 

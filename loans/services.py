@@ -1,16 +1,27 @@
 """Writes of the loans app: keyword-only, one transaction each, audited."""
 
-from datetime import date
+import hashlib
+import secrets
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loans import selectors
-from loans.models import Application, Branch, BranchRole, Consent, Lookup, RatePolicy, StarTier
+from loans.models import (
+    Application,
+    BankToken,
+    Branch,
+    BranchRole,
+    Consent,
+    Lookup,
+    RatePolicy,
+    StarTier,
+)
 from villageaffairs import assist, audit, bounds, outbox
 from villageaffairs.models import Household, Resident
 
@@ -301,19 +312,107 @@ def consent_revoke(*, actor, household: Household, branch: Branch) -> int:
 
 
 def lookup_record(
-    *, officer, branch: Branch, household: Household, purpose: str, full_profile: bool
+    *,
+    officer=None,
+    branch: Branch,
+    household: Household,
+    purpose: str,
+    full_profile: bool,
+    token: BankToken | None = None,
+    bank_officer: str = "",
 ) -> Lookup:
-    """Log one look at a household's credit. Callers have checked the branch serves it."""
+    """Log one look at a household's credit. Callers have checked the branch serves it.
+
+    A page names the signed-in ``officer``; a bank API call names its ``token`` (the branch's
+    system) and ``bank_officer``, the bank's own id of the officer responsible."""
     if purpose not in Lookup.Purpose.values:
         raise LoanError(_("Choose the purpose of this lookup."), "purpose", "purpose")
+    if officer is None and (token is None or not bank_officer):
+        raise LoanError(_("Name the bank officer responsible."), "officer", "officer_id")
     return Lookup.objects.create(
         village_id=household.village_id,
         household=household,
         branch=branch,
         officer=officer,
+        token=token,
+        bank_officer=bank_officer,
         purpose=purpose,
         full_profile=full_profile,
     )
+
+
+# --- bank API tokens -----------------------------------------------------------------------
+
+TOKEN_DAYS = (1, 730)  # a token lives from a day to two years
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(
+    *, actor, branch: Branch, name: str, scopes, days: int = 365
+) -> tuple[BankToken, str]:
+    """A new token for one of the branch's systems. Returns the row and the token itself,
+    which is shown once and never stored (only its digest is)."""
+    name = (name or "").strip()
+    if not name or len(name) > BankToken._meta.get_field("name").max_length:
+        raise LoanError(_("Name the system, in at most 60 characters."), "name", "name")
+    scopes = sorted(set(scopes or ()))
+    if not scopes or not set(scopes) <= set(BankToken.Scope.values):
+        raise LoanError(_("Choose what the token may do."), "scopes", "scopes")
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if not TOKEN_DAYS[0] <= days <= TOKEN_DAYS[1]:
+        raise LoanError(
+            _("A token lasts from %(min)s to %(max)s days.")
+            % {"min": TOKEN_DAYS[0], "max": TOKEN_DAYS[1]},
+            "days",
+            "days",
+        )
+    prefix = secrets.token_hex(6)
+    plain = f"va_{prefix}_{secrets.token_urlsafe(32)}"
+    token = BankToken.objects.create(
+        branch=branch,
+        name=name,
+        prefix=prefix,
+        digest=token_digest(plain),
+        scopes=" ".join(scopes),
+        expires_at=timezone.now() + timedelta(days=days),
+        created_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="loans.token.create",
+        obj=token,
+        changes={"branch": branch.pk, "name": name, "scopes": token.scopes, "days": days},
+    )
+    return token, plain
+
+
+@transaction.atomic
+def token_revoke(*, actor, token: BankToken) -> bool:
+    """Revoke a token at once; revoking twice changes nothing (returns False)."""
+    ended = BankToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor
+    )
+    if ended:
+        token.refresh_from_db(fields=["revoked_at", "revoked_by"])
+        audit.record(
+            actor=actor, action="loans.token.revoke", obj=token, changes={"branch": token.branch_id}
+        )
+    return bool(ended)
+
+
+def token_used(*, token: BankToken) -> None:
+    """Note when a token was last used: at most one write a minute per token."""
+    now = timezone.now()
+    BankToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - timedelta(minutes=1))
+    ).update(last_used_at=now)
 
 
 # --- applications --------------------------------------------------------------------------

@@ -17,4 +17,6 @@ urlpatterns = [
     path("<int:branch_id>/lookups/", views.lookups, name="lookups"),
     path("<int:branch_id>/policy/", views.policy, name="policy"),
     path("<int:branch_id>/policy/new/", views.policy_new, name="policy_new"),
+    path("<int:branch_id>/tokens/", views.tokens, name="tokens"),
+    path("<int:branch_id>/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

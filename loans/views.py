@@ -98,28 +98,25 @@ def profile(request, code):
     form = forms.PurposeForm(request.GET if "purpose" in request.GET else None)
     if not form.is_valid():  # no purpose, no look: the page asks first and logs nothing
         return render(request, "loans/purpose.html", {"household": household, "form": form})
-    consent = selectors.consent_of(request.branch.pk, household)
-    full = consent is not None
+    credit = selectors.branch_credit(request.branch.pk, household)
     services.lookup_record(
         officer=request.user,
         branch=request.branch,
         household=household,
         purpose=form.cleaned_data["purpose"],
-        full_profile=full,
+        full_profile=credit.full,
     )
     context = {
         "household": household,
-        "full": full,
-        "consent": consent,
+        "full": credit.full,
+        "consent": credit.consent,
+        "profile": credit.profile,
         "purpose": form.cleaned_data["purpose"],
     }
-    if full:
-        context["profile"] = selectors.credit_profile(request.branch.pk, household)
+    if credit.full:
         context["applications"] = selectors.applications_of_household(
             household, branch_id=request.branch.pk
         )
-    else:
-        context["profile"] = selectors.public_profile(household)
     return render(request, "loans/profile.html", context)
 
 
@@ -233,6 +230,42 @@ def policy_new(request):
             messages.success(request, _("The new policy version is saved."))
             return redirect("loans:policy", branch_id=request.branch.pk)
     return render(request, "loans/policy_new.html", {"form": form})
+
+
+@bank_view("loans.tokens")
+@require_http_methods(["GET", "POST"])
+def tokens(request):
+    """The branch's API tokens; a new one is shown on this answer once, and never again."""
+    form = forms.TokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, plain = services.token_create(
+                actor=request.user, branch=request.branch, **form.cleaned_data
+            )
+        except services.LoanError as exc:
+            _form_error(form, exc)
+        else:
+            created = {"token": token, "plain": plain}
+            form = forms.TokenForm()
+    context = {"form": form, "created": created, "tokens": selectors.tokens_of(request.branch)}
+    status = 400 if request.method == "POST" and created is None else 200
+    response = render(request, "loans/tokens.html", context, status=status)
+    response["Cache-Control"] = "no-store"  # the token must not stay in any cache
+    return response
+
+
+@bank_view("loans.tokens")
+@require_http_methods(["GET", "POST"])
+def token_revoke(request, pk):
+    token = selectors.token_of_branch(request.branch, pk)
+    if token is None:
+        raise Http404("No such token.")
+    if request.method == "POST":
+        if services.token_revoke(actor=request.user, token=token):
+            messages.success(request, _("The token is revoked."))
+        return redirect("loans:tokens", branch_id=request.branch.pk)
+    return render(request, "loans/token_revoke.html", {"token": token})
 
 
 # --- the household's side ------------------------------------------------------------------

@@ -332,6 +332,7 @@ CONTENT_SECURITY_POLICY = {
 # The JSON API (/api/v1/, villageaffairs/apikit.py): Django REST framework with drf-spectacular.
 # Open data is anonymous; bank systems authenticate with their branch token (loans).
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "120/min")
+BANK_API_RATE_LIMIT = env_str("BANK_API_RATE_LIMIT", "600/min")  # per bank token
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

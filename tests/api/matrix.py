@@ -5,7 +5,7 @@ a URL name, a function building the URL from the ``all_people`` fixture, and the
 caller gets. ``tests/api/test_matrix.py`` walks them and checks that every named URL under
 ``/api/`` has a case. Callers: an anonymous client, a villager's browser session (the API does
 not take sessions: a villager is just another anonymous client there), and bank systems with
-their tokens (added with the bank API).
+their tokens (``Authorization: Bearer``, with the officer responsible in ``X-Officer-Id``).
 """
 
 import importlib
@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
-API_ROLES = ("anonymous", "villager_session")
+API_ROLES = (
+    "anonymous",
+    "villager_session",
+    "token_serving",  # a token of the branch serving the household's village (``here``)
+    "token_other_branch",  # a valid token of a branch that does not serve it
+    "token_revoked",  # the serving branch's, revoked
+    "token_expired",  # the serving branch's, past its expiry
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class ApiCase:
 
 
 def open_to_all(**overrides) -> dict[str, int]:
+    """Public: every caller, with or without a token (a public endpoint ignores tokens)."""
     return dict.fromkeys(API_ROLES, 200) | overrides
 
 

@@ -6,6 +6,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.api.matrix import API_ROLES, CASES
 
+OFFICER = {"HTTP_X_OFFICER_ID": "A1024"}
+
 
 def _api_url_names(resolver=None, prefix="", namespace=""):
     resolver = resolver or get_resolver()
@@ -27,6 +29,10 @@ def test_every_api_url_is_in_the_api_matrix():
 
 def client_for(people, role) -> Client:
     """A client for the caller ``role``; bank token callers send ``Authorization: Bearer``."""
+    if role.startswith("token_"):
+        from tests.api.bank_matrix import token_for
+
+        return Client(HTTP_AUTHORIZATION=f"Bearer {token_for(people, role)}", **OFFICER)
     client = Client()
     if role == "villager_session":
         client.force_login(people.villager_here)

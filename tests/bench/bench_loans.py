@@ -6,7 +6,8 @@ Run on PostgreSQL, on a database of its own:
     … --scale small   (a quick smoke run: 200 households)
 
 Data comes from ``manage.py bench_loans_data`` (made once per size, reused on later runs).
-Every profile request writes a lookup row, as it does in production.
+Every profile request writes a lookup row, as it does in production. The bank API's credit
+call (a branch token, logged the same way) runs next to the page for the same household.
 """
 
 import argparse
@@ -53,7 +54,28 @@ def main(scale: str = "full") -> None:
     ]:
         median, p95, queries, size = time_page(client, url)
         rows.append(Row(name, f"{data}, {size // 1024} KB", median, p95, queries, target))
+    api = _bank_api_client(branch_id)
+    url = reverse("api_bank_credit", args=[code]) + "?purpose=application"
+    median, p95, queries, size = time_page(api, url)
+    rows.insert(1, Row("bank API credit (logged)", f"{data}, {size} B", median, p95, queries, 30))
     report(rows, "loans: credit lookup")
+
+
+def _bank_api_client(branch_id):
+    """A client of the branch's credit system: a fresh token (the secret is not kept)."""
+    from django.test import Client
+
+    from loans import services
+    from loans.models import BankToken, Branch
+
+    token, plain = services.token_create(
+        actor=None,
+        branch=Branch.objects.get(pk=branch_id),
+        name="bench",
+        scopes=BankToken.Scope.values,
+        days=1,
+    )
+    return Client(HTTP_AUTHORIZATION=f"Bearer {plain}", HTTP_X_OFFICER_ID="bench")
 
 
 if __name__ == "__main__":

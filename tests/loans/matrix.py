@@ -40,6 +40,15 @@ def _consenting_household(p):
     return household
 
 
+def _token(p):
+    from loans import services
+
+    token, _plain = services.token_create(
+        actor=None, branch=serving_branch(p), name="信贷系统", scopes=["lookup"], days=30
+    )
+    return token
+
+
 def _own_household(p):
     return Household.objects.get(residents__user=p.villager_here)
 
@@ -91,6 +100,16 @@ CASES = [
     Case("loans:lookups", lambda p: _bank(p, "lookups"), MANAGERS),
     Case("loans:policy", lambda p: _bank(p, "policy"), BANK),
     Case("loans:policy_new", lambda p: _bank(p, "policy_new"), MANAGERS),
+    Case("loans:tokens", lambda p: _bank(p, "tokens"), MANAGERS),
+    # Posted empty: the manager gets the form back with its errors (400).
+    Case("loans:tokens", lambda p: _bank(p, "tokens"), MANAGERS | {"manager_serving": 400}, "post"),
+    Case("loans:token_revoke", lambda p: _bank(p, "token_revoke", pk=_token(p).pk), MANAGERS),
+    Case(
+        "loans:token_revoke",
+        lambda p: _bank(p, "token_revoke", pk=_token(p).pk),
+        MANAGERS | {"manager_serving": 302},
+        method="post",
+    ),
     Case(
         "loans_village:credit",
         lambda p: reverse("loans_village:credit", args=[p.here.slug]),
