@@ -109,6 +109,11 @@ class Region(models.Model):
                 kwargs["update_fields"] = {*kwargs["update_fields"], "slug"}
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("region_home", kwargs={"region_slug": self.slug})
+
     def clean(self):
         super().clean()
         from villageaffairs.divisions import hierarchy_problem
@@ -684,3 +689,78 @@ class JoinRequest(models.Model):
 
     def __str__(self):
         return f"{self.name} · {self.get_state_display()}"
+
+
+# --- daily statistics (villageaffairs.stats) ------------------------------------------------------
+
+# Bucket edges in hours of the reply-time and handling-time histograms: [0, 1), [1, 2), [2, 4),
+# … doubling, and the last bucket open ended (1,024 hours and more, about six weeks). Buckets of
+# many days and villages merge by summing, so a median over any period is exact to one bucket.
+STATS_BUCKET_EDGES_HOURS = (0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+STATS_BUCKETS = len(STATS_BUCKET_EDGES_HOURS)
+
+
+class DailyStats(models.Model):
+    """One village's figures of one day (Asia/Shanghai), written by ``villageaffairs.stats``
+    from what each app contributes (``<app>/stats.py``). Every column is a count or a sum, so
+    the figures of a period and of a region are sums of rows. Days with nothing are not stored.
+    The columns ``reply_b<i>`` and ``handle_b<i>`` are histogram buckets (added below)."""
+
+    village = village_key()
+    day = models.DateField(_("day"))
+    # talks (keyed on the day of the event counted)
+    topics_raised = models.PositiveIntegerField(default=0)
+    replied = models.PositiveIntegerField(default=0)  # first official replies (reply_b*)
+    handled = models.PositiveIntegerField(default=0)  # first handlings (handle_b*)
+    handled_in_time = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)  # counted ratings only
+    rating_count = models.PositiveIntegerField(default=0)
+    handled_events = models.PositiveIntegerField(default=0)
+    reopened_events = models.PositiveIntegerField(default=0)
+    # publicity (keyed on the month's due day: the 10th of the month after)
+    months_on_time = models.PositiveIntegerField(default=0)
+    months_late = models.PositiveIntegerField(default=0)
+    months_missing = models.PositiveIntegerField(default=0)
+    # points: households active that day for the first time in its month, quarter and year
+    # (so the distinct households of a calendar month, quarter or year are a plain sum)
+    active_new_month = models.PositiveIntegerField(default=0)
+    active_new_quarter = models.PositiveIntegerField(default=0)
+    active_new_year = models.PositiveIntegerField(default=0)
+    claims_decided = models.PositiveIntegerField(default=0)
+    claims_decided_in_time = models.PositiveIntegerField(default=0)
+    # participation (keyed on the day a vote closed)
+    votes_closed = models.PositiveIntegerField(default=0)
+    vote_participations = models.PositiveIntegerField(default=0)
+    vote_roll = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily statistics")
+        verbose_name_plural = _("daily statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "day"], name="dailystats_village_day")
+        ]
+
+    def __str__(self):
+        return f"{self.village_id} · {self.day}"
+
+
+for _i in range(STATS_BUCKETS):
+    DailyStats.add_to_class(f"reply_b{_i}", models.PositiveIntegerField(default=0))
+for _i in range(STATS_BUCKETS):
+    DailyStats.add_to_class(f"handle_b{_i}", models.PositiveIntegerField(default=0))
+
+
+class StatsDirty(models.Model):
+    """A (village, day) whose figures changed after the day was aggregated (a reopened matter,
+    accounts published late): the next aggregation run recomputes that day."""
+
+    village = village_key()
+    day = models.DateField(_("day"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("day to re-aggregate")
+        verbose_name_plural = _("days to re-aggregate")
+
+    def __str__(self):
+        return f"{self.village_id} · {self.day}"
