@@ -54,9 +54,8 @@ def region_export(request, region_slug):
     board = dashboards.dashboard(region, period, sort)
     out = io.StringIO()
     writer = csvexport.writer(out)
-    writer.writerow(
-        [_("village"), _("division code"), pgettext("count", "households")] + [str(f.label) for f in board.figures]
-    )
+    header = [_("village"), _("division code"), pgettext("count", "households")]
+    writer.writerow(header + [str(f.label) for f in board.figures])
     for line in [*board.lines, board.total]:
         name = line.village.name if line.village else _("Total")
         code = (line.village.code or "") if line.village else ""

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from villageaffairs.models import STATS_BUCKET_EDGES_HOURS, STATS_BUCKETS, DailyStats, StatsDirty
 
-STATS_APPS = ("points", "talks", "publicity")
+STATS_APPS = ("talks", "publicity", "points")  # the dashboards show them in this order
 # The nightly run recomputes yesterday and the days before it, so a missed night or a late
 # correction that nobody touched still lands.
 SETTLE_DAYS = 3

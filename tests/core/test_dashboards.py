@@ -43,6 +43,17 @@ def county(db):
     return county, town, other
 
 
+def _wait_for(condition, seconds=60):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def _rows():
     return sorted(
         (r.village_id, r.day, r.topics_raised, r.replied, r.rating_sum, r.rating_count)
@@ -91,7 +102,7 @@ def test_touch_re_aggregates_an_old_day(county):
     assert StatsDirty.objects.count() == 0
 
 
-def test_the_task_runs_the_job(county, settings):
+def test_the_task_runs_the_job(county, eager_tasks):
     from villageaffairs.tasks import stats_aggregate
 
     _county, town, _other = county
@@ -99,6 +110,22 @@ def test_the_task_runs_the_job(county, settings):
     _topic(village, timezone.now() - datetime.timedelta(days=1))
     stats_aggregate.delay()
     assert DailyStats.objects.filter(village=village).exists()
+
+
+@pytest.mark.integration
+def test_a_real_worker_aggregates(celery_live_worker):
+    from villageaffairs.tasks import stats_aggregate
+
+    town = RegionFactory()
+    village = VillageFactory(region=town)
+    _topic(village, timezone.now() - datetime.timedelta(days=1))
+    stats_aggregate.delay()
+    assert _wait_for(lambda: DailyStats.objects.filter(village=village).exists())
+    StatsDirty.objects.create(village=village, day=timezone.localdate() - datetime.timedelta(1))
+    stats_aggregate.delay()  # again: the touch is consumed, and the same single row stays
+    assert _wait_for(lambda: not StatsDirty.objects.exists())
+    assert DailyStats.objects.filter(village=village).count() == 1
+    assert DailyStats.objects.get(village=village).topics_raised == 1
 
 
 def test_backfill_command(county):
@@ -187,8 +214,9 @@ def test_the_period_changes_the_figures(client, county):
     assert (year, month) == (2, 1) or (today.month == 1 and today.day == 1 and year == month == 2)
 
 
-def test_csv_export(client, county):
+def test_csv_export(client, county, settings):
     county_region, _town, _other = county
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     _board(county)
     Region.objects.filter(pk=county_region.pk)  # the export has the same rows as the page
     url = reverse("region_export", args=[county_region.slug]) + "?period=year&sort=topics"
