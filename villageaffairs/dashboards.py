@@ -12,13 +12,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from villageaffairs import stats
-from villageaffairs.models import STATS_BUCKETS, DailyStats, Household, Region, Village
+from villageaffairs.models import STATS_BUCKETS, Household, MonthlyStats, Region, Village
 from villageaffairs.regions import subtree_ids
 
 PERIODS = {
@@ -170,8 +169,12 @@ class Dashboard:
 
 def village_lines(villages, period, start, end, figures) -> tuple[list[Line], Line]:
     ids = [v.pk for v in villages]
+    # The periods are whole calendar months (up to today): their monthly sums.
     sums = _sums(
-        DailyStats.objects.filter(village_id__in=ids, day__gte=start, day__lte=end), "village_id"
+        MonthlyStats.objects.filter(
+            village_id__in=ids, month__gte=start.replace(day=1), month__lte=end
+        ),
+        "village_id",
     )
     households = dict(
         Household.objects.filter(village_id__in=ids)
@@ -197,16 +200,13 @@ def trend(village_ids, households: int, today: datetime.date, figures) -> list[d
     """The last TREND_MONTHS months (this one included): one chart per trend figure."""
     first = add_months(today.replace(day=1), -(TREND_MONTHS - 1))
     rows = _sums(
-        DailyStats.objects.filter(
-            village_id__in=village_ids, day__gte=first, day__lte=today
-        ).annotate(stats_month=TruncMonth("day")),
-        "stats_month",
+        MonthlyStats.objects.filter(village_id__in=village_ids, month__gte=first, month__lte=today),
+        "month",
     )
     months = [add_months(first, n) for n in range(TREND_MONTHS)]
     by_month = {}
-    for key, sums in rows.items():
-        month = key.date() if isinstance(key, datetime.datetime) else key
-        by_month[month.replace(day=1)] = sums
+    for month, sums in rows.items():
+        by_month[month] = sums
     charts = []
     ctx = {"period": "month", "households": households}
     for figure in figures:

@@ -700,38 +700,44 @@ STATS_BUCKET_EDGES_HOURS = (0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 STATS_BUCKETS = len(STATS_BUCKET_EDGES_HOURS)
 
 
+# The figure columns, all counts or sums (so rows of many days and villages add up):
+STATS_COLUMNS = (
+    # talks, keyed on the day of the event counted
+    "topics_raised",
+    "replied",  # first official replies (and reply_b<i>: their reply-time buckets)
+    "handled",  # first handlings (and handle_b<i>: their handling-time buckets)
+    "handled_in_time",
+    "rating_sum",  # counted ratings only (not set aside)
+    "rating_count",
+    "handled_events",
+    "reopened_events",
+    # publicity, keyed on the month's due day (the 10th of the month after)
+    "months_on_time",
+    "months_late",
+    "months_missing",
+    # points: households active that day for the first time in its month, quarter and year,
+    # so the distinct households of a calendar month, quarter or year are a plain sum
+    "active_new_month",
+    "active_new_quarter",
+    "active_new_year",
+    "claims_decided",
+    "claims_decided_in_time",
+    # participation, keyed on the day a vote closed
+    "votes_closed",
+    "vote_participations",
+    "vote_roll",
+    *(f"reply_b{i}" for i in range(STATS_BUCKETS)),
+    *(f"handle_b{i}" for i in range(STATS_BUCKETS)),
+)
+
+
 class DailyStats(models.Model):
     """One village's figures of one day (Asia/Shanghai), written by ``villageaffairs.stats``
-    from what each app contributes (``<app>/stats.py``). Every column is a count or a sum, so
-    the figures of a period and of a region are sums of rows. Days with nothing are not stored.
-    The columns ``reply_b<i>`` and ``handle_b<i>`` are histogram buckets (added below)."""
+    from what each app contributes (``<app>/stats.py``): the columns of STATS_COLUMNS (added
+    below). Days with nothing are not stored."""
 
     village = village_key()
     day = models.DateField(_("day"))
-    # talks (keyed on the day of the event counted)
-    topics_raised = models.PositiveIntegerField(default=0)
-    replied = models.PositiveIntegerField(default=0)  # first official replies (reply_b*)
-    handled = models.PositiveIntegerField(default=0)  # first handlings (handle_b*)
-    handled_in_time = models.PositiveIntegerField(default=0)
-    rating_sum = models.PositiveIntegerField(default=0)  # counted ratings only
-    rating_count = models.PositiveIntegerField(default=0)
-    handled_events = models.PositiveIntegerField(default=0)
-    reopened_events = models.PositiveIntegerField(default=0)
-    # publicity (keyed on the month's due day: the 10th of the month after)
-    months_on_time = models.PositiveIntegerField(default=0)
-    months_late = models.PositiveIntegerField(default=0)
-    months_missing = models.PositiveIntegerField(default=0)
-    # points: households active that day for the first time in its month, quarter and year
-    # (so the distinct households of a calendar month, quarter or year are a plain sum)
-    active_new_month = models.PositiveIntegerField(default=0)
-    active_new_quarter = models.PositiveIntegerField(default=0)
-    active_new_year = models.PositiveIntegerField(default=0)
-    claims_decided = models.PositiveIntegerField(default=0)
-    claims_decided_in_time = models.PositiveIntegerField(default=0)
-    # participation (keyed on the day a vote closed)
-    votes_closed = models.PositiveIntegerField(default=0)
-    vote_participations = models.PositiveIntegerField(default=0)
-    vote_roll = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("daily statistics")
@@ -744,10 +750,28 @@ class DailyStats(models.Model):
         return f"{self.village_id} · {self.day}"
 
 
-for _i in range(STATS_BUCKETS):
-    DailyStats.add_to_class(f"reply_b{_i}", models.PositiveIntegerField(default=0))
-for _i in range(STATS_BUCKETS):
-    DailyStats.add_to_class(f"handle_b{_i}", models.PositiveIntegerField(default=0))
+class MonthlyStats(models.Model):
+    """The sums of a village's DailyStats rows of one calendar month (``month`` is its 1st),
+    rewritten with them. The dashboards' periods (this month, quarter, year) and their trend
+    are whole calendar months, so they read these: 12 rows a village instead of 365."""
+
+    village = village_key()
+    month = models.DateField(_("month"))
+
+    class Meta:
+        verbose_name = _("monthly statistics")
+        verbose_name_plural = _("monthly statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "month"], name="monthlystats_village_month")
+        ]
+
+    def __str__(self):
+        return f"{self.village_id} · {self.month}"
+
+
+for _name in STATS_COLUMNS:
+    DailyStats.add_to_class(_name, models.PositiveIntegerField(default=0))
+    MonthlyStats.add_to_class(_name, models.PositiveIntegerField(default=0))
 
 
 class StatsDirty(models.Model):

@@ -27,11 +27,18 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from villageaffairs.models import STATS_BUCKET_EDGES_HOURS, STATS_BUCKETS, DailyStats, StatsDirty
+from villageaffairs.models import (
+    STATS_BUCKET_EDGES_HOURS,
+    STATS_BUCKETS,
+    STATS_COLUMNS,
+    DailyStats,
+    MonthlyStats,
+    StatsDirty,
+)
 
 STATS_APPS = ("talks", "publicity", "points")  # the dashboards show them in this order
 # The nightly run recomputes yesterday and the days before it, so a missed night or a late
@@ -45,9 +52,8 @@ HANDLE_BUCKETS = tuple(f"handle_b{i}" for i in range(STATS_BUCKETS))
 
 
 def columns() -> list[str]:
-    """Every figure column of DailyStats (all additive)."""
-    skip = {"id", "village", "day"}
-    return [f.name for f in DailyStats._meta.concrete_fields if f.name not in skip]
+    """Every figure column of DailyStats and MonthlyStats (all additive)."""
+    return list(STATS_COLUMNS)
 
 
 def tz():
@@ -229,8 +235,48 @@ def aggregate(days: Iterable[datetime.date]) -> int:
                 unique_fields=["village", "day"],
                 update_fields=names,
             )
+            rollup(_months(start, end))
         written += len(objects)
     return written
+
+
+def _months(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def rollup(months: Iterable[datetime.date]) -> None:
+    """Rewrite the MonthlyStats of the given months (their 1st) from the daily rows: one
+    grouped query per month, for all villages."""
+    names = columns()
+    for month in months:
+        following = (month + datetime.timedelta(days=32)).replace(day=1)
+        sums = (
+            DailyStats.objects.filter(day__gte=month, day__lt=following)
+            .values("village_id")
+            .annotate(**{f"s_{n}": Sum(n) for n in names})
+            .order_by()
+        )
+        objects = [
+            MonthlyStats(
+                village_id=row["village_id"],
+                month=month,
+                **{n: row[f"s_{n}"] or 0 for n in names},
+            )
+            for row in sums
+        ]
+        with transaction.atomic():
+            MonthlyStats.objects.filter(month=month).delete()
+            MonthlyStats.objects.bulk_create(
+                objects,
+                batch_size=1000,
+                update_conflicts=True,
+                unique_fields=["village", "month"],
+                update_fields=names,
+            )
 
 
 def run(*, today: datetime.date | None = None) -> int:

@@ -87,6 +87,7 @@ def county_data(villages: int, days: int):
                     DailyStats.objects.bulk_create(batch)
                     batch = []
         DailyStats.objects.bulk_create(batch)
+        stats.rollup(stats._months(first, today))
     return county
 
 

@@ -247,7 +247,11 @@ def test_a_village_outside_the_region_is_404(client, county):
     assert client.get(reverse("region_village", args=[town.slug, village.slug])).status_code == 404
     response = client.get(reverse("region_village", args=[county_region.slug, village.slug]))
     assert response.status_code == 200
-    assert reverse("talks:list", args=[village.slug]) in response.content.decode()
+    # Each figure links down to the village page behind it.
+    content = response.content.decode()
+    assert f'<dd><a href="{reverse("talks:list", args=[village.slug])}">' in content
+    assert f'<dd><a href="{reverse("publicity:index", args=[village.slug])}">' in content
+    assert f'<dd><a href="{reverse("points:ranking", args=[village.slug])}">' in content
 
 
 def _queries(client, url, django_assert_max_num_queries):
