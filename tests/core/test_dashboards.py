@@ -12,7 +12,7 @@ from django.utils import timezone
 from talks.models import Event, Rating, Topic
 from tests.factories import HouseholdFactory, RegionFactory, UserFactory, VillageFactory
 from villageaffairs import dashboards, stats
-from villageaffairs.models import DailyStats, Region, StatsDirty
+from villageaffairs.models import DailyStats, MonthlyStats, Region, StatsDirty
 
 
 def _day_at(day, hour=10):
@@ -100,6 +100,9 @@ def test_touch_re_aggregates_an_old_day(county):
     stats.run(today=today)
     assert _rows() == [(village.pk, old, 1, 1, 0, 0)]
     assert StatsDirty.objects.count() == 0
+    # The month's sums the dashboards read were rewritten with the day.
+    month = MonthlyStats.objects.get(village=village, month=old.replace(day=1))
+    assert (month.topics_raised, month.rating_sum, month.rating_count) == (1, 0, 0)
 
 
 def test_the_task_runs_the_job(county, eager_tasks):
