@@ -29,7 +29,7 @@ from publicity.models import (
     category_direction,
     month_key,
 )
-from villageaffairs import audit
+from villageaffairs import audit, stats
 from villageaffairs.models import Village
 
 DUE_DAY = 10  # last month's accounts are due on the 10th
@@ -471,6 +471,10 @@ def month_publish(*, actor, village: Village, month: date) -> FinanceMonth:
     OverdueNotice.objects.filter(village=village, month=month, cleared_at=None).update(
         cleared_at=now
     )
+    due = next_month(month).replace(day=DUE_DAY)
+    if timezone.localdate(now) > due:
+        # Counted as missing on its due day: the dashboards now count it as late.
+        stats.touch(village_id=village.pk, days=[due])
     audit.record(actor=actor, action="finance_month.publish", obj=row)
     return row
 

@@ -99,8 +99,8 @@ def test_matrix(all_people, case, role):
     _check(response, status_for(case.expect, role), case, role)
 
 
-# Path arguments that are not object ids: the tenant, the branch, a month.
-NOT_OBJECT_IDS = {"village_slug", "branch_id", "period"}
+# Path arguments that are not object ids: the tenant, the branch, a month, a (public) region.
+NOT_OBJECT_IDS = {"village_slug", "branch_id", "period", "region_slug"}
 
 
 def _foreign_url(people, case):

@@ -73,6 +73,11 @@ beat_schedule = {
         "task": "villageaffairs.tasks.prune_unregistered_accounts",
         "schedule": crontab(hour=3, minute=27),
     },
+    # The dashboards' daily statistics, after midnight (Asia/Shanghai) for the day before.
+    "stats-aggregate": {
+        "task": "villageaffairs.tasks.stats_aggregate",
+        "schedule": crontab(hour=1, minute=37),
+    },
     # Every minute: run what a broker or worker outage left in the outbox; also the beat's
     # heartbeat that /healthz reports.
     "outbox-sweep": {

@@ -109,6 +109,11 @@ class Region(models.Model):
                 kwargs["update_fields"] = {*kwargs["update_fields"], "slug"}
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("region_home", kwargs={"region_slug": self.slug})
+
     def clean(self):
         super().clean()
         from villageaffairs.divisions import hierarchy_problem
@@ -684,3 +689,102 @@ class JoinRequest(models.Model):
 
     def __str__(self):
         return f"{self.name} · {self.get_state_display()}"
+
+
+# --- daily statistics (villageaffairs.stats) ------------------------------------------------------
+
+# Bucket edges in hours of the reply-time and handling-time histograms: [0, 1), [1, 2), [2, 4),
+# … doubling, and the last bucket open ended (1,024 hours and more, about six weeks). Buckets of
+# many days and villages merge by summing, so a median over any period is exact to one bucket.
+STATS_BUCKET_EDGES_HOURS = (0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+STATS_BUCKETS = len(STATS_BUCKET_EDGES_HOURS)
+
+
+# The figure columns, all counts or sums (so rows of many days and villages add up):
+STATS_COLUMNS = (
+    # talks, keyed on the day of the event counted
+    "topics_raised",
+    "replied",  # first official replies (and reply_b<i>: their reply-time buckets)
+    "handled",  # first handlings (and handle_b<i>: their handling-time buckets)
+    "handled_in_time",
+    "rating_sum",  # counted ratings only (not set aside)
+    "rating_count",
+    "handled_events",
+    "reopened_events",
+    # publicity, keyed on the month's due day (the 10th of the month after)
+    "months_on_time",
+    "months_late",
+    "months_missing",
+    # points: households active that day for the first time in its month, quarter and year,
+    # so the distinct households of a calendar month, quarter or year are a plain sum
+    "active_new_month",
+    "active_new_quarter",
+    "active_new_year",
+    "claims_decided",
+    "claims_decided_in_time",
+    # participation, keyed on the day a vote closed
+    "votes_closed",
+    "vote_participations",
+    "vote_roll",
+    *(f"reply_b{i}" for i in range(STATS_BUCKETS)),
+    *(f"handle_b{i}" for i in range(STATS_BUCKETS)),
+)
+
+
+class DailyStats(models.Model):
+    """One village's figures of one day (Asia/Shanghai), written by ``villageaffairs.stats``
+    from what each app contributes (``<app>/stats.py``): the columns of STATS_COLUMNS (added
+    below). Days with nothing are not stored."""
+
+    village = village_key()
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("daily statistics")
+        verbose_name_plural = _("daily statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "day"], name="dailystats_village_day")
+        ]
+
+    def __str__(self):
+        return f"{self.village_id} · {self.day}"
+
+
+class MonthlyStats(models.Model):
+    """The sums of a village's DailyStats rows of one calendar month (``month`` is its 1st),
+    rewritten with them. The dashboards' periods (this month, quarter, year) and their trend
+    are whole calendar months, so they read these: 12 rows a village instead of 365."""
+
+    village = village_key()
+    month = models.DateField(_("month"))
+
+    class Meta:
+        verbose_name = _("monthly statistics")
+        verbose_name_plural = _("monthly statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "month"], name="monthlystats_village_month")
+        ]
+
+    def __str__(self):
+        return f"{self.village_id} · {self.month}"
+
+
+for _name in STATS_COLUMNS:
+    DailyStats.add_to_class(_name, models.PositiveIntegerField(default=0))
+    MonthlyStats.add_to_class(_name, models.PositiveIntegerField(default=0))
+
+
+class StatsDirty(models.Model):
+    """A (village, day) whose figures changed after the day was aggregated (a reopened matter,
+    accounts published late): the next aggregation run recomputes that day."""
+
+    village = village_key()
+    day = models.DateField(_("day"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("day to re-aggregate")
+        verbose_name_plural = _("days to re-aggregate")
+
+    def __str__(self):
+        return f"{self.village_id} · {self.day}"

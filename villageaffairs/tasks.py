@@ -55,3 +55,12 @@ def outbox_sweep() -> int:
     from villageaffairs import outbox
 
     return outbox.sweep()
+
+
+@shared_task(**RESILIENT)
+def stats_aggregate() -> int:
+    """Nightly: the daily statistics of the last days and of every touched day, for every
+    village, set based (villageaffairs.stats). Safe to run twice: it replaces whole days."""
+    from villageaffairs import stats
+
+    return stats.run()

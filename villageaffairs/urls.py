@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from villageaffairs import assist_views, joining_views, signin, views
+from villageaffairs import assist_views, dashboard_views, joining_views, signin, views
 
 village_patterns = [
     path("", views.village_home, name="village_home"),
@@ -41,6 +41,14 @@ urlpatterns = [
     path("join/", joining_views.join, name="join"),
     path("join/withdraw/", joining_views.join_withdraw, name="join_withdraw"),
     path("v/<slug:village_slug>/", include(village_patterns)),
+    path("r/", dashboard_views.region_index, name="region_index"),
+    path("r/<slug:region_slug>/", dashboard_views.region_home, name="region_home"),
+    path("r/<slug:region_slug>/export.csv", dashboard_views.region_export, name="region_export"),
+    path(
+        "r/<slug:region_slug>/v/<slug:village_slug>/",
+        dashboard_views.region_village,
+        name="region_village",
+    ),
     path("bank/", include("loans.urls")),
     path("talks/", include("talks.official_urls")),  # a region official's escalated matters
     path("operator/", include("publicity.operator_urls")),

@@ -11,7 +11,7 @@ import time
 
 from tests.bench.common import setup
 
-AREAS = ("core", "points", "talks", "loans", "publicity", "signs", "notices")
+AREAS = ("core", "points", "talks", "loans", "publicity", "signs", "notices", "dashboards")
 
 
 def ensure_database() -> None:

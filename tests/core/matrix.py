@@ -137,4 +137,18 @@ CASES = [
         HEAD_POST,
         method="post",
     ),
+    # The region dashboards: public by design, for every role.
+    Case("region_index", lambda p: reverse("region_index"), PUBLIC),
+    Case("region_home", lambda p: reverse("region_home", args=[p.here.region.slug]), PUBLIC),
+    Case(
+        "region_home",
+        lambda p: reverse("region_home", args=[p.here.region.slug]) + "?period=year&sort=-topics",
+        PUBLIC,
+    ),
+    Case("region_export", lambda p: reverse("region_export", args=[p.here.region.slug]), PUBLIC),
+    Case(
+        "region_village",
+        lambda p: reverse("region_village", args=[p.here.region.slug, p.here.slug]),
+        PUBLIC,
+    ),
 ]

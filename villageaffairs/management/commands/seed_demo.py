@@ -38,4 +38,5 @@ class Command(BaseCommand):
                     raise
                 continue
             module.seed(ctx)
+        demo.seed_stats(ctx)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins are listed in README.md."))

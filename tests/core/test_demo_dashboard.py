@@ -1,0 +1,37 @@
+"""After seed_demo, Sanshui Town's dashboard shows the demo villages' real figures."""
+
+import datetime
+
+from django.core.management import call_command
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from talks.models import Topic
+from villageaffairs.demo import STATS_DAYS
+from villageaffairs.models import DailyStats, Region
+
+
+def test_sanshui_dashboard_shows_the_demo_figures(client, db):
+    call_command("seed_demo", "--i-know-this-is-not-production", verbosity=0)
+    town = Region.objects.get(name="三水镇")
+    response = client.get(town.get_absolute_url() + "?period=year")
+    assert response.status_code == 200
+    board = response.context["board"]
+    assert [line.village.slug for line in board.lines] == ["youyi"]
+    topics = board.total.sums["topics_raised"]
+    today = timezone.localdate()
+    start = datetime.datetime.combine(
+        today.replace(month=1, day=1), datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    direct = Topic.objects.filter(village__slug="youyi", created_at__gte=start).count()
+    assert topics == direct
+    # Over every day the demo counted (its matters go back 75 days): real, non-zero figures.
+    since = today - datetime.timedelta(days=STATS_DAYS)
+    counted = DailyStats.objects.filter(village__slug="youyi").aggregate(
+        topics=Sum("topics_raised"), replied=Sum("replied")
+    )
+    rows = Topic.objects.filter(village__slug="youyi")
+    assert counted["topics"] == rows.filter(created_at__date__gte=since).count() > 0
+    assert counted["replied"] == rows.exclude(first_reply_at=None).count() > 0
+    assert reverse("region_village", args=[town.slug, "youyi"]) in response.content.decode()
