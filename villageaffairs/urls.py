@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from villageaffairs import assist_views, joining_views, signin, views
+from villageaffairs import assist_views, joining_views, officials_views, signin, views
 
 village_patterns = [
     path("", views.village_home, name="village_home"),
@@ -29,6 +29,12 @@ village_patterns = [
     path("assist/acts/<int:pk>/slip/", assist_views.assist_slip, name="assist_slip"),
     path("assist/acts/<int:pk>/signature/", assist_views.assist_signature, name="assist_signature"),
     path("notices/", views.notices_index, name="notices"),
+    path("invitations/", officials_views.invitations, name="cadre_invitations"),
+    path(
+        "invitations/<int:pk>/revoke/",
+        officials_views.invitation_revoke,
+        name="cadre_invitation_revoke",
+    ),
     path("", include("points.urls")),
     path("", include("talks.urls")),
     path("", include("publicity.urls")),
@@ -41,6 +47,7 @@ urlpatterns = [
     path("join/", joining_views.join, name="join"),
     path("join/withdraw/", joining_views.join_withdraw, name="join_withdraw"),
     path("v/<slug:village_slug>/", include(village_patterns)),
+    path("officials/", officials_views.home, name="officials"),
     path("bank/", include("loans.urls")),
     path("operator/", include("publicity.operator_urls")),
     path("h/<str:code>/", include("points.public_urls")),  # name: household_public

@@ -56,7 +56,8 @@ def _optional_module(name):
         return None
 
 
-@village_view("village.manage")
+@village_view("village.manage", oversee=True)
+@require_GET
 def cadre_work(request, village_slug):
     """Where a cadre lands after signing in: what waits for them, by app, with counts.
     Each app may offer ``<app>.selectors.cadre_work_items(village)``."""
@@ -84,7 +85,8 @@ def notices_index(request, village_slug):
     return render(request, "villageaffairs/notices.html", {"items": items})
 
 
-@village_view("village.manage")
+@village_view("village.manage", oversee=True)
+@require_GET
 def household_register(request, village_slug):
     q = text_param(request.GET, "q", max_length=60)
     page = selectors.household_register(request.village, q, page_param(request.GET))
