@@ -363,3 +363,17 @@ def test_an_official_made_by_an_operator_is_not_pruned(towns):
     official.save()
     unregistered_accounts_prune()
     assert RegionOfficial.objects.filter(user=official).exists()
+
+
+def test_the_work_page_links_an_official_only_to_pages_they_may_read(towns, town_official):
+    from points import services as points
+    from talks.models import Topic
+    from tests.points.factories import RuleFactory
+
+    villager = member(towns["youyi"])
+    rule = RuleFactory(village=towns["youyi"])
+    points.claim_submit(actor=villager, household=villager.resident.household, rule=rule)
+    html = _client(town_official).get(reverse("cadre_work", args=["youyi"])).content.decode()
+    assert f'href="{reverse("points:review", args=["youyi"])}"' in html  # open to oversight
+    assert f'href="{reverse("talks:list", args=["youyi"])}?status={Topic.Status.RAISED}"' in html
+    assert f'href="{reverse("talks:reports", args=["youyi"])}"' not in html  # cadres only
