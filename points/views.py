@@ -209,7 +209,7 @@ def claim_withdraw(request, village_slug, pk):
     return redirect("points:claims", village_slug)
 
 
-@village_view("points.review")
+@village_view("points.review", oversee=True)
 @require_GET
 def review(request, village_slug):
     context = {

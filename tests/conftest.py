@@ -62,6 +62,10 @@ class People:
     resident_here: object = None  # lives in villager_here's household, is not its head
     manager_serving: object = None
     grid_worker_here: object = None  # 网格员 of ``here``, head of a household of their own
+    # Region officials (tests/matrix.py, OFFICIALS), made by ``all_people``.
+    official_here: object = None  # of here's town
+    official_elsewhere: object = None  # of elsewhere's town
+    official_county: object = None  # of the county above here's town
 
     def swapped(self):
         """The same people with the two villages (and their branches) exchanged: builders
@@ -76,6 +80,8 @@ class People:
             operator=self.operator,
             officer_serving=self.officer_other,
             officer_other=self.officer_serving,
+            official_here=self.official_elsewhere,
+            official_elsewhere=self.official_here,
         )
 
 
@@ -125,7 +131,29 @@ def all_people(people):
     people.manager_serving = officer(
         serving_branch(people), BranchRole.Role.MANAGER, username="manager_serving"
     )
+    people.official_here, people.official_elsewhere, people.official_county = officials_of(people)
     return people
+
+
+def officials_of(people):
+    """An official of here's town, one of elsewhere's, and one of a county above here's town."""
+    from tests.factories import RegionFactory
+    from villageaffairs.models import Region, RegionOfficial
+
+    county = RegionFactory(name="广汉市", name_en="Guanghan", level=Region.Level.COUNTY)
+    town = people.here.region
+    town.parent = county
+    town.save(update_fields=["parent"])
+    made = []
+    for username, region in (
+        ("official_here", town),
+        ("official_elsewhere", people.elsewhere.region),
+        ("official_county", county),
+    ):
+        user = UserFactory(username=username)
+        RegionOfficial.objects.create(user=user, region=region, title="干部")
+        made.append(user)
+    return made
 
 
 @pytest.fixture

@@ -35,7 +35,16 @@ LIKE = {
     # A grid worker (网格员, "village.assist"): a villager who may also act for others.
     "grid_worker_here": "villager_here",
 }
-ROLES = BASE_ROLES + tuple(LIKE)
+# Township and county officials (villageaffairs.officials): not villagers. Made by the
+# ``all_people`` fixture. They read the cadre pages that accept oversight and invite cadres.
+OFFICIALS = (
+    "official_here",  # an official of the village's town (三水镇 over 友谊村)
+    "official_elsewhere",  # an official of another town (the other village's)
+    "official_county",  # an official of the county above the village's town
+)
+# Officials who oversee ``here``: what a page open to oversight gives them.
+OVERSEERS = {"official_here": 200, "official_county": 200}
+ROLES = BASE_ROLES + OFFICIALS + tuple(LIKE)
 
 
 def status_for(statuses: dict[str, int], role: str) -> int:
@@ -50,12 +59,13 @@ BANK_ROLES = ("officer_serving", "officer_other")
 def expect(**overrides) -> dict[str, int]:
     """Public by default; override roles by name.
 
-    Bank officers are not villagers: on a page closed to anonymous visitors they get 404
-    unless a case says otherwise (bank pages do, in tests/loans/matrix.py).
+    Bank officers and region officials are not villagers: on a page closed to anonymous
+    visitors they get 404 unless a case says otherwise (bank pages do, in tests/loans/matrix.py;
+    the cadre pages open to oversight give OVERSEERS 200).
     """
-    statuses = dict.fromkeys(BASE_ROLES, 200)
+    statuses = dict.fromkeys(BASE_ROLES + OFFICIALS, 200)
     if overrides.get("anonymous", 200) != 200:
-        statuses.update(dict.fromkeys(BANK_ROLES, 404))
+        statuses.update(dict.fromkeys(BANK_ROLES + OFFICIALS, 404))
     statuses.update(overrides)
     return statuses
 

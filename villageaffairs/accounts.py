@@ -116,11 +116,14 @@ class AccountAdapter(DefaultAccountAdapter):
         self._phone_confirmed(user, phone)
 
     def _phone_confirmed(self, user, phone: str) -> None:
-        # A WeChat account becomes the resident who owns the confirmed number.
+        # A WeChat account becomes the resident who owns the confirmed number, and the number's
+        # open cadre invitations give their roles (an SMS sign-in confirms the number each time).
+        from villageaffairs.officials import invitations_accept
         from villageaffairs.services import user_confirm_phone
 
         with transaction.atomic():
             user_confirm_phone(user=user, phone=phone)
+            invitations_accept(user=user, phone=phone)
 
     def get_user_by_phone(self, phone: str):
         """The account of a number. A mainland mobile number nobody has yet gets an account

@@ -20,9 +20,11 @@ from villageaffairs.admin_scoping import (
 )
 from villageaffairs.models import (
     AuditEntry,
+    CadreInvitation,
     Household,
     JoinRequest,
     Region,
+    RegionOfficial,
     Resident,
     RoleAssignment,
     User,
@@ -120,6 +122,17 @@ class RegionAdmin(AuditedOperatorAdmin):
     list_filter = ("level",)
     search_fields = ("name", "name_en", "code")
     autocomplete_fields = ("parent",)
+
+
+@admin.register(RegionOfficial)
+class RegionOfficialAdmin(AuditedOperatorAdmin):
+    """Township and county officials: operators appoint them (villageaffairs.officials)."""
+
+    list_display = ("user", "region", "title", "created_at")
+    list_filter = ("region__level", ("region", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("user__username", "user__display_name", "user__phone", "region__name")
+    list_select_related = ("user", "region")
+    autocomplete_fields = ("user", "region")
 
 
 class VillageForm(forms.ModelForm):
@@ -419,6 +432,26 @@ class JoinRequestAdmin(VillageScopedAdmin):
     list_filter = ("state",)
     search_fields = ("name", "household__house_number")
     list_select_related = ("household", "resident", "decided_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CadreInvitation)
+class CadreInvitationAdmin(VillageScopedAdmin):
+    """Read only: invitations are sent and revoked on the village's invitations page, where the
+    service checks the region and writes the audit trail."""
+
+    list_display = ("created_at", "village", "phone", "role", "invited_by", "accepted_at")
+    list_filter = ("role",)
+    search_fields = ("phone",)
+    list_select_related = ("village", "invited_by")
 
     def has_add_permission(self, request):
         return False

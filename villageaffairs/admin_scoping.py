@@ -3,13 +3,16 @@
 Every village-scoped ModelAdmin inherits ``VillageScopedAdmin``; querysets, foreign-key
 choices, object permissions and saves are all filtered through ``managed_village_ids``.
 Changes are written to the audit trail.
+
+A township or county official who is staff also *views* (never adds, changes, deletes or runs
+actions on) the objects of the villages under their region (``overseen_village_ids``).
 """
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
 from villageaffairs import audit
-from villageaffairs.permissions import managed_village_ids
+from villageaffairs.permissions import managed_village_ids, overseen_village_ids
 
 
 def _secret(field: str) -> bool:
@@ -51,18 +54,35 @@ def _managed(request):
     return request._managed_village_ids
 
 
+def _viewable(request):
+    """Villages whose objects the user may see: those they manage and those they oversee."""
+    if not hasattr(request, "_viewable_village_ids"):
+        managed = _managed(request)
+        if managed is None:
+            request._viewable_village_ids = None
+        else:
+            overseen = overseen_village_ids(request.user) if request.user.is_authenticated else []
+            request._viewable_village_ids = sorted(set(managed) | set(overseen))
+    return request._viewable_village_ids
+
+
 class VillageScopedAdmin(admin.ModelAdmin):
     #: lookup from the model to its village id
     village_field = "village"
 
-    def _scope(self, request, qs, field=None):
-        ids = _managed(request)
+    def _scope(self, request, qs, field=None, ids=False):
+        ids = _managed(request) if ids is False else ids
         if ids is None:
             return qs
         return qs.filter(**{f"{field or self.village_field}__in": ids})
 
     def get_queryset(self, request):
-        return self._scope(request, super().get_queryset(request))
+        # What the lists show: overseen villages too. Writes check _may (managed only).
+        return self._scope(request, super().get_queryset(request), ids=_viewable(request))
+
+    def response_action(self, request, queryset):
+        # Actions (bulk changes) run on the villages the user manages, never on overseen ones.
+        return super().response_action(request, self._scope(request, queryset))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.related_model
@@ -93,8 +113,8 @@ class VillageScopedAdmin(admin.ModelAdmin):
                 return None
         return value.pk if hasattr(value, "pk") else value
 
-    def _may(self, request, obj=None):
-        ids = _managed(request)
+    def _may(self, request, obj=None, ids=False):
+        ids = _managed(request) if ids is False else ids
         if ids is None:
             return True
         if not ids:
@@ -102,10 +122,10 @@ class VillageScopedAdmin(admin.ModelAdmin):
         return obj is None or self._object_village_id(obj) in ids
 
     def has_module_permission(self, request):
-        return self._may(request)
+        return self._may(request, ids=_viewable(request))
 
     def has_view_permission(self, request, obj=None):
-        return self._may(request, obj)
+        return self._may(request, obj, ids=_viewable(request))
 
     def has_add_permission(self, request):
         return self._may(request)
@@ -138,12 +158,12 @@ class VillageScopedInlineMixin:
     """An inline of a village-scoped parent: whoever may open the parent (the parent admin
     checks the village) may work on its rows, without Django's per-model permissions."""
 
-    def _may(self, request):
-        ids = _managed(request)
+    def _may(self, request, ids=False):
+        ids = _managed(request) if ids is False else ids
         return ids is None or bool(ids)
 
     def has_view_permission(self, request, obj=None):
-        return self._may(request)
+        return self._may(request, ids=_viewable(request))
 
     def has_add_permission(self, request, obj=None):
         return self._may(request)

@@ -15,8 +15,15 @@ class VillageAffairsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from villageaffairs import checks  # noqa: F401  (registers the system checks)
+        from villageaffairs import (
+            checks,  # noqa: F401  (registers the system checks)
+            officials,
+            selectors,
+        )
         from villageaffairs.signin import on_login
 
         # Staff sessions get their short idle expiry from the first request on.
         user_logged_in.connect(on_login, dispatch_uid="villageaffairs.signin.on_login")
+        # An official is not offered to join a village as a villager.
+        if officials.is_official not in selectors.privileged_account_checks:
+            selectors.privileged_account_checks.append(officials.is_official)

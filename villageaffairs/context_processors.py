@@ -28,5 +28,6 @@ def site(request):
         "village_perms": perms,
         "villager_layout": villager_layout,
         "bottom_nav_tab": tab,
+        "read_only": getattr(request, "read_only", False),
         "wechat_login_enabled": settings.WECHAT_LOGIN_ENABLED,
     }

@@ -12,7 +12,16 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from villageaffairs import services
-from villageaffairs.models import Household, JoinRequest, Region, Resident, Role, Village
+from villageaffairs.models import (
+    CadreInvitation,
+    Household,
+    JoinRequest,
+    Region,
+    RegionOfficial,
+    Resident,
+    Role,
+    Village,
+)
 
 DEMO_PASSWORD = "village-demo-2026"  # noqa: S105 - documented demo logins, local run only
 
@@ -188,6 +197,7 @@ def seed(stdout=None) -> DemoContext:
         ctx.households[username] = household
 
     _seed_join_requests(ctx)
+    _seed_officials(ctx)
     ctx.say(
         "Demo data: "
         + ", ".join(f"{v.name} ({v.households.count()} households)" for v in ctx.villages.values())
@@ -249,3 +259,49 @@ def seed_stats(ctx: DemoContext) -> None:
     today = timezone.localdate()
     written = stats.backfill(today - datetime.timedelta(days=STATS_DAYS), today)
     ctx.say(f"Daily statistics: {written} rows.")
+
+
+# Region officials (villageaffairs.officials): (username, name, region path from the province,
+# phone, title). Both sign in with the demo password or by SMS code and land on /officials/.
+OFFICIALS = [
+    ("sanshui", "张镇长", ("四川省", "德阳市", "广汉市", "三水镇"), "+8613800000051", "镇长"),
+    ("guanghan", "王副市长", ("四川省", "德阳市", "广汉市"), "+8613800000052", "副市长"),
+]
+# An open invitation from 三水镇 for a new cadre of 友谊村: sign in by SMS code with this
+# number and land on the village's work page as a cadre.
+INVITED = ("youyi", "+8613800000053", Role.CADRE)
+
+
+def _region_at(path) -> Region:
+    region = None
+    for name in path:
+        region = Region.objects.get(parent=region, name=name)
+    return region
+
+
+def _seed_officials(ctx: DemoContext) -> None:
+    from villageaffairs.officials import invitation_create
+
+    User = get_user_model()
+    for username, name, path, phone, title in OFFICIALS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            # Staff: they also view their villages' records in the admin, read only.
+            defaults={
+                "display_name": name,
+                "phone": phone,
+                "phone_verified": True,
+                "is_staff": True,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        RegionOfficial.objects.get_or_create(
+            user=user, region=_region_at(path), defaults={"title": title}
+        )
+        ctx.users[username] = user
+    slug, phone, role = INVITED
+    village = ctx.villages[slug]
+    if not CadreInvitation.objects.filter(village=village, phone=phone).exists():
+        invitation_create(actor=ctx.users["sanshui"], village=village, phone=phone, role=role)

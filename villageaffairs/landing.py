@@ -7,7 +7,7 @@ work of the most responsible one:
     10 operator          -> /admin/
     20 village staff     -> /v/<village>/work/ (cadre, secretary, accountant)
     30 bank staff        -> /bank/<branch>/ (registered by the loans app)
-    40 region official   -> (issue 14)
+    40 region official   -> /officials/ (their regions and villages)
     50 villager          -> /v/<village>/me/ (villager, finance group member)
     otherwise            -> the village directory
 
@@ -69,6 +69,11 @@ def _village_staff(user):
     roles = [role for role, perms in ROLE_PERMISSIONS.items() if "village.manage" in perms]
     slug = _first_village_slug(user, roles)
     return reverse("cadre_work", kwargs={"village_slug": slug}) if slug else None
+
+
+@register(40, "region official")
+def _region_official(user):
+    return reverse("officials") if user.region_roles.exists() else None
 
 
 @register(50, "villager")

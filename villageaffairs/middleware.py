@@ -64,6 +64,8 @@ class TenancyMiddleware:
         request.village = None
         request.village_roles = frozenset()
         request.village_perms = frozenset()
+        # Set by village_view(oversee=True) for an official reading a cadre page: no forms.
+        request.read_only = False
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):

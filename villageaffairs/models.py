@@ -788,3 +788,97 @@ class StatsDirty(models.Model):
 
     def __str__(self):
         return f"{self.village_id} · {self.day}"
+
+
+# Roles a cadre invitation may give: every village role but the plain villager's (villagers
+# join by the register or a join request).
+INVITABLE_ROLES = [role for role in Role.values if role != Role.VILLAGER]
+
+
+class CadreInvitation(models.Model):
+    """A region official or an operator invites a cadre of a village by mobile number and role.
+
+    The invitation is accepted when that number signs in by SMS code (``villageaffairs.
+    officials.invitations_accept``): the account gets the role. Expired or revoked ones do
+    nothing. At most one open invitation per number and village.
+    """
+
+    village = village_key(related_name="cadre_invitations")
+    phone = models.CharField(_("mobile number"), max_length=20)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("cadre invitation")
+        verbose_name_plural = _("cadre invitations")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["village", "created_at"], name="invitation_village"),
+            models.Index(
+                fields=["phone"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_open_phone",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "phone"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open",
+                violation_error_message=_("This number already has an open invitation."),
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=INVITABLE_ROLES), name="invitation_cadre_role"
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_accepted_or_revoked",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.village} · {self.phone} · {self.get_role_display()}"
+
+    def state(self, now=None) -> str:
+        now = now or timezone.now()
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        return "expired" if self.expires_at <= now else "open"
+
+    STATE_LABELS = {
+        "open": pgettext_lazy("invitation state", "open"),
+        "accepted": pgettext_lazy("invitation state", "accepted"),
+        "revoked": pgettext_lazy("invitation state", "revoked"),
+        "expired": pgettext_lazy("invitation state", "expired"),
+    }
+
+    @property
+    def state_label(self):
+        return self.STATE_LABELS[self.state()]

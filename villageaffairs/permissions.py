@@ -45,7 +45,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # 网格员: a member of the village who also enters things for the villagers of their grid.
     Role.GRID_WORKER: frozenset(MEMBER | {ASSIST}),
 }
-ALL = frozenset().union(*ROLE_PERMISSIONS.values())
+# A township or county official over the village (villageaffairs.regions): sees the cadre pages
+# that accept oversight, read-only, and invites the village's cadres. Not a villager: no claim,
+# vote or speech comes with it.
+OVERSEE = "village.oversee"
+INVITE = "village.invite"
+OFFICIAL = frozenset({OVERSEE, INVITE})
+ALL = frozenset().union(*ROLE_PERMISSIONS.values()) | OFFICIAL
 
 
 def perms_for_roles(roles) -> frozenset[str]:
@@ -61,10 +67,34 @@ def village_roles(user, village) -> frozenset[str]:
     return frozenset(user.village_roles.filter(village=village).values_list("role", flat=True))
 
 
+# Stands for "official over the village" among the roles read in one query (never a Role).
+_OFFICIAL_MARK = "__official__"
+
+
 def village_perms(user, village) -> frozenset[str]:
-    if user.is_authenticated and user.is_operator:
+    """The user's flags in the village. The roles and whether the user is an official over it
+    come from one query: every village page asks, so the check must not cost one more."""
+    if not user.is_authenticated:
+        return frozenset()
+    if user.is_operator:
         return ALL
-    return perms_for_roles(village_roles(user, village))
+    if village is None:
+        return frozenset()
+    from django.db.models import CharField, Value
+
+    from villageaffairs.models import RegionOfficial
+    from villageaffairs.regions import over_village_q
+
+    official = (
+        RegionOfficial.objects.filter(over_village_q(village), user=user)
+        .annotate(mark=Value(_OFFICIAL_MARK, output_field=CharField()))
+        .values_list("mark", flat=True)
+    )
+    found = set(
+        user.village_roles.filter(village=village).values_list("role", flat=True).union(official)
+    )
+    granted = perms_for_roles(found - {_OFFICIAL_MARK})
+    return granted | OFFICIAL if _OFFICIAL_MARK in found else granted
 
 
 def managed_village_ids(user) -> list[int] | None:
@@ -75,3 +105,14 @@ def managed_village_ids(user) -> list[int] | None:
     return list(
         user.village_roles.filter(role__in=managing).values_list("village_id", flat=True).distinct()
     )
+
+
+def overseen_village_ids(user) -> list[int]:
+    """Villages under the regions the user is an official of (read-only in the admin)."""
+    from villageaffairs.models import Village
+    from villageaffairs.regions import official_region_ids
+
+    regions = official_region_ids(user)
+    if not regions:
+        return []
+    return list(Village.objects.filter(region_id__in=regions).values_list("pk", flat=True))

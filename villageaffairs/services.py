@@ -382,6 +382,7 @@ def unregistered_accounts_prune(*, older_than_days: int = 2) -> int:
         date_joined__lt=timezone.now() - timedelta(days=older_than_days),
         village_roles__isnull=True,
         branch_roles__isnull=True,
+        region_roles__isnull=True,  # a township or county official made by an operator
         resident__isnull=True,
     ).exclude(phone__isnull=True)
     _, per_model = stale.delete()

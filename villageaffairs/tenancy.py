@@ -4,6 +4,11 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
+from django.shortcuts import render
+
+from villageaffairs.permissions import OVERSEE
+
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def require(request, permission: str | None) -> None:
@@ -14,9 +19,19 @@ def require(request, permission: str | None) -> None:
         raise Http404("Not found.")
 
 
-def village_view(permission: str | None = None):
+def overseeing(request, permission: str | None) -> bool:
+    """Whether the viewer reaches a page only as an official over the village (read-only)."""
+    perms = request.village_perms
+    return permission is not None and permission not in perms and OVERSEE in perms
+
+
+def village_view(permission: str | None = None, *, oversee: bool = False):
     """Decorate a view under /v/<village_slug>/. Anonymous viewers of a private page are sent
-    to sign in; signed-in viewers without the right get 404, so nothing leaks."""
+    to sign in; signed-in viewers without the right get 404, so nothing leaks.
+
+    ``oversee=True``: township and county officials over the village (``village.oversee``) may
+    read the page too. They get it with ``request.read_only`` set, so the template hides its
+    forms, and any other method than GET answers 403 with the reason."""
 
     def decorator(view):
         @wraps(view)
@@ -25,10 +40,16 @@ def village_view(permission: str | None = None):
                 raise Http404("No village.")
             if permission is not None and not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            require(request, permission)
+            if oversee and overseeing(request, permission):
+                if request.method not in READ_METHODS:
+                    return render(request, "villageaffairs/read_only.html", status=403)
+                request.read_only = True
+            else:
+                require(request, permission)
             return view(request, *args, **kwargs)
 
         wrapper.permission = permission
+        wrapper.oversee = oversee
         return wrapper
 
     return decorator

@@ -3,7 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from villageaffairs import assist_views, dashboard_views, joining_views, signin, views
+from villageaffairs import (
+    assist_views,
+    dashboard_views,
+    joining_views,
+    officials_views,
+    signin,
+    views,
+)
 
 village_patterns = [
     path("", views.village_home, name="village_home"),
@@ -29,6 +36,12 @@ village_patterns = [
     path("assist/acts/<int:pk>/slip/", assist_views.assist_slip, name="assist_slip"),
     path("assist/acts/<int:pk>/signature/", assist_views.assist_signature, name="assist_signature"),
     path("notices/", views.notices_index, name="notices"),
+    path("invitations/", officials_views.invitations, name="cadre_invitations"),
+    path(
+        "invitations/<int:pk>/revoke/",
+        officials_views.invitation_revoke,
+        name="cadre_invitation_revoke",
+    ),
     path("", include("points.urls")),
     path("", include("talks.urls")),
     path("", include("publicity.urls")),
@@ -49,6 +62,7 @@ urlpatterns = [
         dashboard_views.region_village,
         name="region_village",
     ),
+    path("officials/", officials_views.home, name="officials"),
     path("bank/", include("loans.urls")),
     path("talks/", include("talks.official_urls")),  # a region official's escalated matters
     path("operator/", include("publicity.operator_urls")),

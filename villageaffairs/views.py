@@ -56,7 +56,8 @@ def _optional_module(name):
         return None
 
 
-@village_view("village.manage")
+@village_view("village.manage", oversee=True)
+@require_GET
 def cadre_work(request, village_slug):
     """Where a cadre lands after signing in: what waits for them, by app, with counts.
     Each app may offer ``<app>.selectors.cadre_work_items(village)``."""
@@ -66,6 +67,12 @@ def cadre_work(request, village_slug):
         if module is not None and hasattr(module, "cadre_work_items"):
             sections.append(module.cadre_work_items(request.village))
     items = [item for section in sections for item in section]
+    if request.read_only:
+        # An official reads the counts; only the pages open to oversight are links.
+        items = [
+            {**item, "url": item["url"] if _readable(request, item["url"]) else ""}
+            for item in items
+        ]
     waiting = [item for item in items if item["count"]]
     done = [item for item in items if not item["count"]]
     context = {
@@ -76,6 +83,21 @@ def cadre_work(request, village_slug):
     return render(request, "villageaffairs/cadre_work.html", context)
 
 
+def _readable(request, url: str) -> bool:
+    """Whether the viewer may open ``url``: a public page, one their flags allow, or a cadre
+    page open to oversight."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        func = resolve(url.split("?")[0]).func
+    except Resolver404:
+        return False
+    permission = getattr(func, "permission", None)
+    return (
+        permission is None or permission in request.village_perms or getattr(func, "oversee", False)
+    )
+
+
 @village_view()
 @require_GET
 def notices_index(request, village_slug):
@@ -84,7 +106,8 @@ def notices_index(request, village_slug):
     return render(request, "villageaffairs/notices.html", {"items": items})
 
 
-@village_view("village.manage")
+@village_view("village.manage", oversee=True)
+@require_GET
 def household_register(request, village_slug):
     q = text_param(request.GET, "q", max_length=60)
     page = selectors.household_register(request.village, q, page_param(request.GET))

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.urls import reverse
 
 from tests.factories import HouseholdFactory, pending_join_request
-from tests.matrix import ASSISTERS, CADRES, MEMBERS, PUBLIC, Case, expect
+from tests.matrix import ASSISTERS, CADRES, MEMBERS, OFFICIALS, OVERSEERS, PUBLIC, Case, expect
 from villageaffairs import register_import
 from villageaffairs.models import Household
 
@@ -16,7 +16,43 @@ def _import_preview(p):
 
 
 # Any signed-in account may see the join pages (they say whether it may ask).
-SIGNED_IN = expect(anonymous=302, officer_serving=200, officer_other=200)
+SIGNED_IN = expect(
+    anonymous=302, officer_serving=200, officer_other=200, **dict.fromkeys(OFFICIALS, 200)
+)
+# Cadre pages open to oversight: the officials over the village read them.
+CADRES_OVERSEEN = CADRES | OVERSEERS
+# Posting to such a page: the officials over the village are told it is read only (403).
+CADRES_OVERSEEN_POST = CADRES | {"cadre_here": 405, "operator": 405} | dict.fromkeys(OVERSEERS, 403)
+# The officials' own page: every official, whatever their region; nobody else.
+OFFICIALS_PAGE = expect(
+    anonymous=302,
+    villager_here=404,
+    villager_elsewhere=404,
+    cadre_here=404,
+    cadre_elsewhere=404,
+    operator=404,
+    **dict.fromkeys(OFFICIALS, 200),
+)
+# Inviting cadres: the officials over the village and operators; not the village's cadres.
+INVITERS = CADRES | OVERSEERS | {"cadre_here": 404}
+INVITERS_POST = INVITERS | {"official_here": 302, "official_county": 302, "operator": 302}
+
+
+def _invitation(p):
+    from django.utils import timezone
+
+    from villageaffairs.models import CadreInvitation, Role
+
+    invitation = CadreInvitation.objects.create(
+        village=p.here,
+        phone="+8613800009999",
+        role=Role.CADRE,
+        invited_by=p.operator,
+        expires_at=timezone.now() + timezone.timedelta(days=14),
+    )
+    return reverse("cadre_invitation_revoke", args=[p.here.slug, invitation.pk])
+
+
 # Only the head of the household the request names (villager_here) confirms from My household.
 HEAD_POST = expect(
     anonymous=302,
@@ -69,8 +105,33 @@ CASES = [
     Case("home", lambda p: reverse("home"), PUBLIC),
     Case("directory", lambda p: reverse("directory") + "?q=友谊", PUBLIC),
     Case("village_home", lambda p: reverse("village_home", args=[p.here.slug]), PUBLIC),
-    Case("cadre_work", lambda p: reverse("cadre_work", args=[p.here.slug]), CADRES),
-    Case("household_register", lambda p: reverse("household_register", args=[p.here.slug]), CADRES),
+    Case("cadre_work", lambda p: reverse("cadre_work", args=[p.here.slug]), CADRES_OVERSEEN),
+    Case(
+        "cadre_work",
+        lambda p: reverse("cadre_work", args=[p.here.slug]),
+        CADRES_OVERSEEN_POST,
+        method="post",
+    ),
+    Case(
+        "household_register",
+        lambda p: reverse("household_register", args=[p.here.slug]),
+        CADRES_OVERSEEN,
+    ),
+    Case("officials", lambda p: reverse("officials"), OFFICIALS_PAGE),
+    Case("cadre_invitations", lambda p: reverse("cadre_invitations", args=[p.here.slug]), INVITERS),
+    Case(
+        "cadre_invitations",
+        lambda p: reverse("cadre_invitations", args=[p.here.slug]),
+        INVITERS_POST,
+        method="post",
+        data={"phone": "138 0000 0077", "role": "cadre"},
+    ),
+    Case(
+        "cadre_invitation_revoke",
+        _invitation,
+        INVITERS_POST,
+        method="post",
+    ),
     Case("household_import", lambda p: reverse("household_import", args=[p.here.slug]), CADRES),
     # A post without a sheet: the form's error for cadres, and nothing for anyone else.
     Case(

@@ -2,7 +2,17 @@ from django.urls import reverse
 
 from points import services
 from tests.factories import HouseholdFactory
-from tests.matrix import ASSISTERS, CADRES, CADRES_POST, MEMBERS, MEMBERS_POST, PUBLIC, Case, expect
+from tests.matrix import (
+    ASSISTERS,
+    CADRES,
+    CADRES_POST,
+    MEMBERS,
+    MEMBERS_POST,
+    OVERSEERS,
+    PUBLIC,
+    Case,
+    expect,
+)
 from tests.points.factories import ItemFactory, RuleFactory, evidence_photo
 from villageaffairs.models import Household
 
@@ -116,7 +126,8 @@ CASES = [
     Case("points:objection_new", _entry_url, MEMBERS),
     Case("points:claims", _url("points:claims"), OWN_HOUSEHOLD),
     Case("points:claim_withdraw", _url("points:claim_withdraw", 1), MEMBERS_POST, foreign=False),
-    Case("points:review", _url("points:review"), CADRES),
+    # The review queue is open to the officials over the village, read only.
+    Case("points:review", _url("points:review"), CADRES | OVERSEERS),
     Case("points:review_decide", _url("points:review_decide", 1), CADRES_POST, foreign=False),
     Case(
         "points:objection_resolve", _url("points:objection_resolve", 1), CADRES_POST, foreign=False
