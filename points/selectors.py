@@ -62,9 +62,13 @@ def _thresholds(stored) -> list[int]:
 
 
 def _previous(snapshot, using=None) -> RankingSnapshot | None:
+    """The snapshot before ``snapshot`` (read once per instance: a page may ask twice)."""
     if snapshot is None or snapshot.previous_id is None:
         return None
-    return RankingSnapshot.objects.using(using).filter(pk=snapshot.previous_id).first()
+    if "_previous" not in snapshot.__dict__:
+        found = RankingSnapshot.objects.using(using).filter(pk=snapshot.previous_id).first()
+        snapshot.__dict__["_previous"] = found
+    return snapshot.__dict__["_previous"]
 
 
 def _attach_households(rows: list[Rank], using=None) -> list[Rank]:

@@ -72,7 +72,7 @@ def ranking(request, village_slug):
     def tag():
         return fragments.etag(request, "ranking", *version, page, q)
 
-    if (response := fragments.not_modified(request, tag())) is not None:
+    if (response := fragments.not_modified(request, tag)) is not None:
         return response
     context = {"snapshot": snapshot, "q": q, "period": period, "mine_id": mine_id, "mine": None}
     if snapshot is not None:
@@ -135,7 +135,7 @@ def household_public(request, code):
     def tag():
         return fragments.etag(request, "household", *version, *frame)
 
-    if (response := fragments.not_modified(request, tag())) is not None:
+    if (response := fragments.not_modified(request, tag)) is not None:
         return response
     figures = fragments.get_or_render(
         fragments.key("household", village.slug, *version),

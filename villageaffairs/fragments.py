@@ -104,10 +104,12 @@ def etag(request, *parts) -> str:
     return f'W/"{hashlib.blake2b(raw.encode(), digest_size=10).hexdigest()}"'
 
 
-def not_modified(request, page_etag: str):
-    """A 304 if the client holds the page already (If-None-Match), else None."""
+def not_modified(request, page_etag: Callable[[], str]):
+    """A 304 if the client holds the page already (If-None-Match), else None. The ETag is
+    computed only when asked about."""
     if request.method not in ("GET", "HEAD") or "HTTP_IF_NONE_MATCH" not in request.META:
         return None
+    page_etag = page_etag()
     response = get_conditional_response(request, etag=page_etag)
     if response is not None:
         response.headers["ETag"] = page_etag
@@ -115,11 +117,11 @@ def not_modified(request, page_etag: str):
     return response
 
 
-def finish(request, response, page_etag: str):
-    """Mark a rendered page with its ETag, recomputed after rendering (a first visit's CSRF
+def finish(request, response, page_etag: Callable[[], str]):
+    """Mark a rendered page with its ETag, computed after rendering (a first visit's CSRF
     secret is made while rendering), to be asked for again on every visit."""
     if response.status_code == 200:
-        response.headers["ETag"] = page_etag() if callable(page_etag) else page_etag
+        response.headers["ETag"] = page_etag()
         _revalidate(response)
     return response
 

@@ -11,6 +11,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.middleware.csrf import _unmask_cipher_token
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils import timezone
 from points import services
 from points.models import Balance, Claim, RankingSnapshot
 from talks.models import Notification
+from tests import faults
 from tests.factories import HouseholdFactory, member
 from tests.points.factories import RuleFactory
 from villageaffairs import assist
@@ -223,3 +225,47 @@ def test_the_home_shows_a_new_ranking_at_once(client, village):
     services.rankings_recompute(village_id=people.here.pk)
     body = _page(client, home_url)[1]
     assert body.index("文培力") < body.index(people.mine.name)
+
+
+DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at once
+
+
+def test_with_redis_down_the_pages_render_with_fresh_figures(client, village, settings):
+    people = village
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "villageaffairs.cache.ResilientRedisCache",
+            "LOCATION": DOWN,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    household_url = reverse("household_public", args=[people.other.code])
+    for url in (household_url, reverse("points:ranking", args=[people.here.slug])):
+        first, _ = _page(client, url)
+        assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    services.award_direct(actor=people.cadre_here, household=people.other, points=7, reason="x")
+    assert 'class="pts-score">27<' in _page(client, household_url)[1]
+
+
+# The integration run's private Redis (tests/faults.py), stopped and started mid-test.
+private_redis = faults.private_redis
+on_private_redis = faults.on_private_redis
+
+
+@pytest.mark.integration
+def test_nothing_stale_is_served_when_redis_comes_back(client, village, on_private_redis):
+    people = village
+    url = reverse("household_public", args=[people.other.code])
+    assert 'class="pts-score">20<' in _page(client, url)[1]  # cached in Redis
+    assert len(_fragment_keys(on_private_redis)) == 1
+    on_private_redis.pause()  # hung: it keeps the fragment of 20 points
+    services.award_direct(actor=people.cadre_here, household=people.other, points=7, reason="x")
+    assert 'class="pts-score">27<' in _page(client, url)[1]  # rendered, kept in memory
+    on_private_redis.resume()
+    caches["default"]._paused_until = 0.0  # the cache's pause after a failure is over
+    assert 'class="pts-score">27<' in _page(client, url)[1]  # not the 20 Redis still holds
+    assert len(_fragment_keys(on_private_redis)) == 2  # the new version's, stored in Redis
+
+
+def _fragment_keys(redis) -> list[str]:
+    return [k for k in redis._cli("--scan").stdout.split() if ":frag:household:" in k]
