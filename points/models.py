@@ -498,6 +498,9 @@ class Balance(models.Model):
     village = village_key()
     score = models.IntegerField(_("score"), default=0)
     balance = models.IntegerField(pgettext_lazy("points", "balance"), default=0)
+    # One more with every change of what the household's public page shows (each entry, and
+    # a dispute of an entry's claim), in the same transaction: the key of its cached figures.
+    version = models.PositiveBigIntegerField(_("version"), default=0, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, JSONField, OuterRef, Q, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,8 @@ from points.models import (
     RuleRevision,
     YearScore,
 )
-from villageaffairs import housenumbers
+from villageaffairs import fragments, housenumbers
+from villageaffairs import selectors as core_selectors
 from villageaffairs.models import Household, Village
 
 RANKING_PAGE_SIZE = 50
@@ -55,28 +56,43 @@ def star_thresholds(village_id: int) -> list[int]:
     return found.thresholds if found else list(DEFAULT_STAR_THRESHOLDS)
 
 
-def _previous(snapshot) -> RankingSnapshot | None:
+def _thresholds(stored) -> list[int]:
+    """A village's stored thresholds, as ``PointsSettings.thresholds`` reads them."""
+    return PointsSettings(star_thresholds=stored or []).thresholds
+
+
+def _previous(snapshot, using=None) -> RankingSnapshot | None:
+    """The snapshot before ``snapshot`` (read once per instance: a page may ask twice)."""
     if snapshot is None or snapshot.previous_id is None:
         return None
-    return RankingSnapshot.objects.filter(pk=snapshot.previous_id).first()
+    if "_previous" not in snapshot.__dict__:
+        found = RankingSnapshot.objects.using(using).filter(pk=snapshot.previous_id).first()
+        snapshot.__dict__["_previous"] = found
+    return snapshot.__dict__["_previous"]
 
 
-def attach_households(rows: list[Rank]) -> list[Rank]:
-    households = Household.objects.filter(pk__in=[row.household_id for row in rows]).only(
-        "name", "house_number", "code", "villager_group", "village_id"
-    )
+def attach_households(rows: list[Rank], using=None) -> list[Rank]:
+    households = Household.objects.using(using).filter(pk__in=[row.household_id for row in rows])
+    households = households.only("name", "house_number", "code", "villager_group", "village_id")
     by_id = {household.pk: household for household in households}
     for row in rows:
         row.household = by_id.get(row.household_id)
     return rows
 
 
-def latest_snapshot(village_id: int, period: str = RankingSnapshot.Period.ALL):
-    return (
-        RankingSnapshot.objects.filter(village_id=village_id, period=period)
-        .order_by("-computed_at", "-pk")
-        .first()
+def _latest(village_id, period: str):
+    return RankingSnapshot.objects.filter(village_id=village_id, period=period).order_by(
+        "-computed_at", "-pk"
     )
+
+
+def latest_snapshot(village_id: int, period: str = RankingSnapshot.Period.ALL):
+    return _latest(village_id, period).first()
+
+
+def latest_snapshot_head(village_id: int, period: str, *, using=None):
+    """The latest snapshot without its ranks (read when needed, from the same database)."""
+    return _latest(village_id, period).using(using).defer("standings").first()
 
 
 def household_standing(household: Household) -> HouseholdStanding:
@@ -92,28 +108,111 @@ def household_standing(household: Household) -> HouseholdStanding:
         .first()
         or 0
     )
-    latest = latest_snapshot(household.village_id)
-    latest_year = latest_snapshot(household.village_id, RankingSnapshot.Period.YEAR)
-    mine = latest.rank_of(household.pk) if latest else None
-    mine_year = (
-        latest_year.rank_of(household.pk) if latest_year and latest_year.year == year else None
-    )
-    if mine is not None and (previous := _previous(latest)) is not None:
-        before = previous.rank_of(household.pk)
-        mine.previous_rank = before.rank if before else None
-    return HouseholdStanding(
-        household_id=household.pk,
+    return _standing(
+        household.pk,
         score=row["score"],
         balance=row["balance"],
+        year=year,
+        year_score=year_score,
+        latest=latest_snapshot(household.village_id),
+        latest_year=latest_snapshot(household.village_id, RankingSnapshot.Period.YEAR),
+        thresholds=star_thresholds(household.village_id),
+    )
+
+
+def _standing(
+    household_id, *, score, balance, year, year_score, latest, latest_year, thresholds, using=None
+) -> HouseholdStanding:
+    mine = latest.rank_of(household_id) if latest else None
+    mine_year = (
+        latest_year.rank_of(household_id) if latest_year and latest_year.year == year else None
+    )
+    if mine is not None and (previous := _previous(latest, using)) is not None:
+        before = previous.rank_of(household_id)
+        mine.previous_rank = before.rank if before else None
+    return HouseholdStanding(
+        household_id=household_id,
+        score=score,
+        balance=balance,
         year=year,
         year_score=year_score,
         rank=mine.rank if mine else None,
         year_rank=mine_year.rank if mine_year else None,
         movement=mine.movement if mine else 0,
-        star_level=star_level(row["score"], star_thresholds(household.village_id)),
+        star_level=star_level(score, thresholds),
         households_ranked=latest.households_ranked if mine else 0,
         ranked_at=latest.computed_at if mine else None,
     )
+
+
+def _latest_id(period: str) -> Subquery:
+    return Subquery(_latest(OuterRef("village_id"), period).values("pk")[:1])
+
+
+def household_page(code: str, *, using: str):
+    """The household of a courtyard sign's code with the keys of its page's figures, in one
+    query on ``using``: its village, the balance row's version and figures, this year's score,
+    the ids of the village's latest snapshots and its star thresholds. None if unknown.
+
+    Its figures (score, balance, this year's score) come from the same statement as the
+    version, so they can never be older than the key they are cached under."""
+    year = timezone.localdate().year
+    return (
+        core_selectors.households_by_code(code, using=using)
+        .annotate(
+            points_version=F("points_balance__version"),
+            points_score=F("points_balance__score"),
+            points_spendable=F("points_balance__balance"),
+            points_year=Value(year),
+            points_year_score=Subquery(
+                YearScore.objects.filter(household_id=OuterRef("pk"), year=year).values("score")[:1]
+            ),
+            ranking_all_id=_latest_id(RankingSnapshot.Period.ALL),
+            ranking_year_id=_latest_id(RankingSnapshot.Period.YEAR),
+            points_thresholds=Subquery(
+                PointsSettings.objects.filter(village_id=OuterRef("village_id")).values(
+                    "star_thresholds"
+                )[:1],
+                output_field=JSONField(),
+            ),
+        )
+        .first()
+    )
+
+
+def household_page_version(household) -> tuple:
+    """What the figures of a household from ``household_page`` depend on."""
+    return (
+        household.pk,
+        household.points_version,
+        household.ranking_all_id,
+        household.ranking_year_id,
+        household.points_year,
+        ",".join(map(str, _thresholds(household.points_thresholds))),
+    )
+
+
+def household_figures(household, *, using: str) -> dict:
+    """The context of a household page's figures, from a ``household_page`` household (3
+    queries on ``using``: the two snapshots, the previous one, the entries)."""
+    ids = [pk for pk in (household.ranking_all_id, household.ranking_year_id) if pk]
+    snapshots = {s.pk: s for s in RankingSnapshot.objects.using(using).filter(pk__in=ids)}
+    standing = _standing(
+        household.pk,
+        score=household.points_score or 0,
+        balance=household.points_spendable or 0,
+        year=household.points_year,
+        year_score=household.points_year_score or 0,
+        latest=snapshots.get(household.ranking_all_id),
+        latest_year=snapshots.get(household.ranking_year_id),
+        thresholds=_thresholds(household.points_thresholds),
+        using=using,
+    )
+    return {
+        "household": household,
+        "standing": standing,
+        "entries": public_entries(household, using=using),
+    }
 
 
 @dataclass(frozen=True)
@@ -156,15 +255,29 @@ def ranking_rows(village: Village, *, period: str) -> tuple[RankingSnapshot | No
     return snapshot, (snapshot.ranks() if snapshot is not None else [])
 
 
-def ranking(village: Village, *, period: str, q: str = "", page=1, viewer_household_id=None):
-    """One page of a village's ranking from its latest snapshot, and the viewer's own row."""
-    snapshot, rows = ranking_rows(village, period=period)
+def ranking(
+    village: Village,
+    *,
+    period: str,
+    q: str = "",
+    page=1,
+    viewer_household_id=None,
+    snapshot=None,
+    using=None,
+):
+    """One page of a village's ranking from its latest snapshot (or ``snapshot``, read on its
+    own database), and the viewer's own row."""
+    if snapshot is None:
+        snapshot = latest_snapshot(village.pk, period)
     if snapshot is None:
         return {"snapshot": None, "page": None, "mine": None}
+    using = snapshot._state.db
+    rows = snapshot.ranks()
     q = (q or "").strip()
     if q:
         matching = set(
-            Household.objects.filter(village=village)
+            Household.objects.using(using)
+            .filter(village=village)
             .filter(
                 Q(name__icontains=q)
                 | Q(house_number__icontains=housenumbers.clean(q))
@@ -176,13 +289,22 @@ def ranking(village: Village, *, period: str, q: str = "", page=1, viewer_househ
     paged = Paginator(rows, RANKING_PAGE_SIZE).get_page(page)
     mine = snapshot.rank_of(viewer_household_id) if viewer_household_id is not None else None
     shown = [*paged.object_list, *([mine] if mine else [])]
-    previous = _previous(snapshot)
+    previous = _previous(snapshot, using)
     if previous is not None:
         before = previous.rank_map()
         for row in shown:
             row.previous_rank = before.get(row.household_id)
-    attach_households(list(paged.object_list))
+    attach_households(list(paged.object_list), using)
     return {"snapshot": snapshot, "page": paged, "mine": mine}
+
+
+def ranking_mine(snapshot, household_id: int) -> Rank | None:
+    """The viewer's own place in ``snapshot`` (read on its database), with its movement."""
+    mine = snapshot.rank_of(household_id)
+    if mine is not None and (previous := _previous(snapshot, snapshot._state.db)) is not None:
+        before = previous.rank_of(household_id)
+        mine.previous_rank = before.rank if before else None
+    return mine
 
 
 def rules_of(village: Village):
@@ -215,10 +337,10 @@ def _with_assisted(entries):
     ).only(*_ASSISTED)
 
 
-def public_entries(household: Household, limit: int = 10):
+def public_entries(household: Household, limit: int = 10, using=None):
     """What the courtyard page shows: score changes (not what was bought), newest first."""
     return list(
-        _with_assisted(LedgerEntry.objects.filter(household=household, in_score=True))
+        _with_assisted(LedgerEntry.objects.using(using).filter(household=household, in_score=True))
         .only("kind", "points", "reason", "created_at", "household_id", "village_id", *_ASSISTED)
         .order_by("-created_at", "-pk")[:limit]
     )
@@ -313,11 +435,19 @@ def household_redemptions(household: Household, limit: int = 20):
     )
 
 
+def village_home_version(request):
+    """The key of the village home's points section: the latest all-time snapshot (read on
+    the alias its content is read from, before it)."""
+    using = fragments.read_alias(request, RankingSnapshot)
+    latest = _latest(request.village.pk, RankingSnapshot.Period.ALL).using(using)
+    return latest.values_list("pk", flat=True).first()
+
+
 def village_home_context(request) -> dict:
-    """The points section of the village home: the top of the ranking and one's standing."""
-    village = request.village
-    snapshot = latest_snapshot(village.pk)
-    top = attach_households(snapshot.ranks()[:5]) if snapshot is not None else []
+    """The points section of the village home: the top of the ranking."""
+    using = fragments.read_alias(request, RankingSnapshot)
+    snapshot = _latest(request.village.pk, RankingSnapshot.Period.ALL).using(using).first()
+    top = attach_households(snapshot.ranks()[:5], using) if snapshot is not None else []
     return {"points_top": top}
 
 

@@ -112,7 +112,9 @@ def _post(
         posted_until=posted_until,
     )
     Balance.objects.filter(household=household).update(
-        score=F("score") + (points if in_score else 0), balance=F("balance") + points
+        score=F("score") + (points if in_score else 0),
+        balance=F("balance") + points,
+        version=F("version") + 1,
     )
     if in_score:
         updated = YearScore.objects.filter(household=household, year=entry.year).update(
@@ -377,10 +379,13 @@ def claim_submit_assisted(
 
 
 def claim_disputed(act, actor) -> None:
-    """A disputed assisted claim that still waits is withdrawn."""
+    """A disputed assisted claim that still waits is withdrawn. One already approved stays (a
+    cadre reverses it if the dispute holds), and its entry now says "disputed" on the household
+    page: the balance version moves, so the page's cached figures are not served again."""
     claim = Claim.objects.filter(assisted_act=act).first()
     if claim is None:
         return
+    Balance.objects.filter(household_id=claim.household_id).update(version=F("version") + 1)
     withdrawn = Claim.objects.filter(pk=claim.pk, state=Claim.State.SUBMITTED).update(
         state=Claim.State.WITHDRAWN,
         decided_at=timezone.now(),

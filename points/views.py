@@ -1,8 +1,11 @@
 """Pages of the points app. Thin: reads from selectors, writes through services."""
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -12,14 +15,14 @@ from points.models import (
     EvidencePhoto,
     LedgerEntry,
     Objection,
+    Rank,
     RankingSnapshot,
     Redemption,
     SignPrint,
 )
 from points.services import PointsError
-from villageaffairs import assist, media
+from villageaffairs import assist, fragments, media
 from villageaffairs import notices as core_notices
-from villageaffairs import selectors as core_selectors
 from villageaffairs.models import Household
 from villageaffairs.parsing import page_param, text_param
 from villageaffairs.permissions import ASSIST
@@ -54,30 +57,94 @@ def rules(request, village_slug):
 @village_view()
 @require_GET
 def ranking(request, village_slug):
+    """A page of the ranking. Its table is cached by snapshot (villageaffairs.fragments), and
+    a phone that has this very page gets a 304."""
+    village = request.village
     period = request.GET.get("period")
     period = period if period in RankingSnapshot.Period.values else RankingSnapshot.Period.ALL
     q = text_param(request.GET, "q", max_length=40)
-    mine = selectors.viewer_household_id(request.user, request.village)
-    context = selectors.ranking(
-        request.village, period=period, q=q, page=page_param(request.GET), viewer_household_id=mine
-    )
-    context.update(q=q, period=period, mine_id=mine)
-    return render(request, "points/ranking.html", context)
+    page = page_param(request.GET)
+    mine_id = selectors.viewer_household_id(request.user, village)
+    using = fragments.read_alias(request, RankingSnapshot)
+    snapshot = selectors.latest_snapshot_head(village.pk, period, using=using)
+    version = (village.pk, village.slug, village.name, period, snapshot and snapshot.pk)
+
+    def tag():
+        return fragments.etag(request, "ranking", *version, page, q)
+
+    if (response := fragments.not_modified(request, tag)) is not None:
+        return response
+    context = {"snapshot": snapshot, "q": q, "period": period, "mine_id": mine_id, "mine": None}
+    if snapshot is not None:
+        if mine_id is not None:
+            context["mine"] = _ranking_mine(snapshot, mine_id)
+        context["table"] = _ranking_table(village, snapshot, period, q, page, mine_id)
+    return fragments.finish(request, render(request, "points/ranking.html", context), tag)
+
+
+def _ranking_mine(snapshot, household_id):
+    """The viewer's place, cached with the snapshot (a snapshot never changes)."""
+    found_key = fragments.key("ranking-mine", snapshot.pk, household_id)
+    found = cache.get(found_key)
+    if found is None:
+        mine = selectors.ranking_mine(snapshot, household_id)
+        found = (mine.rank, mine.score, mine.previous_rank) if mine else ()
+        cache.set(found_key, found, fragments.TIMEOUT)
+    return Rank(household_id, *found) if found else None
+
+
+def _ranking_table(village, snapshot, period, q, page, mine_id):
+    """The table and pager of one page. A search is rendered each time (it reads the names);
+    the viewer's own row, when on the page, is marked in a copy of its own."""
+
+    def render_page(marked_id):
+        def rendered():
+            context = selectors.ranking(
+                village, period=period, q=q, page=page, viewer_household_id=None, snapshot=snapshot
+            )
+            context.update(village=village, period=period, q=q, mine_id=marked_id)
+            html = render_to_string("points/_ranking_table.html", context)
+            return {"html": html, "ids": [row.household_id for row in context["page"]]}
+
+        return rendered
+
+    if q:
+        return mark_safe(render_page(mine_id)()["html"])  # noqa: S308 - our own template's output
+    version = (village.pk, village.slug, period, snapshot.pk, page)
+    table = fragments.get_or_render(fragments.key("ranking", *version), render_page(None))
+    if mine_id is not None and mine_id in table["ids"]:
+        marked_key = fragments.key("ranking", *version, mine_id)
+        table = fragments.get_or_render(marked_key, render_page(mine_id))
+    return mark_safe(table["html"])  # noqa: S308 - our own template's output
 
 
 @require_GET
 def household_public(request, code):
-    """The QR target on a courtyard sign: head, score, rank, stars, recent public entries."""
-    household = core_selectors.household_by_code(code)
+    """The QR target on a courtyard sign: head, score, rank, stars, recent public entries.
+    The figures are cached by the household's balance version and the village's snapshots;
+    a phone coming back with the page's ETag gets a 304 (one query either way)."""
+    using = fragments.read_alias(request, Household)
+    household = selectors.household_page(code, using=using)
     if household is None:
         raise Http404("No such household.")
-    request.village = household.village
-    context = {
-        "household": household,
-        "standing": selectors.household_standing(household),
-        "entries": selectors.public_entries(household),
-    }
-    return render(request, "points/household_public.html", context)
+    request.village = village = household.village
+    version = selectors.household_page_version(household)
+    frame = (household.code, household.name, household.house_number, household.villager_group)
+    frame += (village.slug, village.name)
+
+    def tag():
+        return fragments.etag(request, "household", *version, *frame)
+
+    if (response := fragments.not_modified(request, tag)) is not None:
+        return response
+    figures = fragments.get_or_render(
+        fragments.key("household", village.slug, *version),
+        lambda: render_to_string(
+            "points/_household_figures.html", selectors.household_figures(household, using=using)
+        ),
+    )
+    context = {"household": household, "figures": mark_safe(figures)}  # noqa: S308
+    return fragments.finish(request, render(request, "points/household_public.html", context), tag)
 
 
 @village_view()

@@ -69,12 +69,17 @@ def household_of_user(user, village: Village) -> Household | None:
     )
 
 
-def household_by_code(code: str) -> Household | None:
+def households_by_code(code: str, *, using=None):
+    """The household of a courtyard sign's code (a queryset, for apps to annotate)."""
     return (
-        Household.objects.filter(code=code, village__is_active=True)
+        Household.objects.using(using)
+        .filter(code=code, village__is_active=True)
         .select_related("village", "village__region")
-        .first()
     )
+
+
+def household_by_code(code: str) -> Household | None:
+    return households_by_code(code).first()
 
 
 #: Apps add a function ``(user) -> bool`` saying the account holds a role of theirs that is

@@ -1,14 +1,17 @@
 import importlib
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from villageaffairs import health, joining, notices, register_import, selectors
+from villageaffairs import fragments, health, joining, notices, register_import, selectors
 from villageaffairs.parsing import page_param, text_param
 from villageaffairs.tenancy import village_view
 
@@ -25,26 +28,52 @@ def directory(request):
 
 
 HOME_APPS = ("points", "talks", "publicity", "loans")
+# The village home's public parts are cached (villageaffairs.fragments): an app's section under
+# its version where it offers one (``<app>.selectors.village_home_version(request)``: the points
+# section's is the ranking snapshot), else for this long, which bounds how late it shows a change.
+HOME_SECTION_SECONDS = 60
 
 
 @village_view()
 def village_home(request, village_slug):
     village = request.village
     context = {
-        "stats": selectors.village_stats(village),
         "my_household": selectors.household_of_user(request.user, village),
         "may_ask_to_join": joining.may_ask_to_join(request.user),
     }
     # Each app may add its section: ``<app>.selectors.village_home_context(request)`` returns a
-    # dict, and ``<app>/_village_home.html`` renders it (included by the template).
-    sections = []
+    # dict, and ``<app>/_village_home.html`` renders it. Sections depend on the village, the
+    # viewer's rights there (a cadre sees more) and the language, never on who the viewer is.
+    parts = [("facts", None, None)]
     for app in HOME_APPS:
         module = _optional_module(f"{app}.selectors")
         if module is not None and hasattr(module, "village_home_context"):
-            context.update(module.village_home_context(request))
-            sections.append(f"{app}/_village_home.html")
-    context["home_sections"] = sections
+            version_of = getattr(module, "village_home_version", None)
+            parts.append((app, module, version_of(request) if version_of else None))
+    rights = ",".join(sorted(request.village_perms))
+    keys = [fragments.key("home", name, village.pk, rights, version) for name, _m, version in parts]
+    found = cache.get_many(keys)
+    fresh = {}
+    for (name, module, version), key in zip(parts, keys, strict=True):
+        if key not in found:
+            found[key] = _home_part(request, name, module)
+            timeout = HOME_SECTION_SECONDS if version is None else fragments.TIMEOUT
+            fresh.setdefault(timeout, {})[key] = found[key]
+    for timeout, values in fresh.items():
+        cache.set_many(values, timeout)
+    context["facts"] = mark_safe(found[keys[0]])  # noqa: S308 - our own templates' output
+    context["home_sections"] = mark_safe("".join(found[key] for key in keys[1:]))  # noqa: S308
     return render(request, "villageaffairs/village_home.html", context)
+
+
+def _home_part(request, name, module) -> str:
+    village = request.village
+    context = {"village": village, "village_perms": request.village_perms}
+    if module is None:  # the village's own facts: where it lies, its households and residents
+        context["stats"] = selectors.village_stats(village)
+        return render_to_string("villageaffairs/_village_facts.html", context)
+    context.update(module.village_home_context(request))
+    return render_to_string(f"{name}/_village_home.html", context)
 
 
 def _optional_module(name):

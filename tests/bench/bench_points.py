@@ -17,7 +17,20 @@ import argparse
 import statistics
 import time
 
-from tests.bench.common import Row, report, setup, time_page
+from tests.bench.common import (
+    Row,
+    cache_label,
+    report,
+    setup,
+    time_not_modified,
+    time_page,
+    time_page_cold,
+)
+
+# Issue 16: median server time, full scale, warm cache.
+RANKING_TARGET_MS = 5
+HOUSEHOLD_TARGET_MS = 5
+HOUSEHOLD_MAX_QUERIES = 6
 
 SCALES = {
     "small": {"big": (1, 300, 10_000), "many": (200, 20, 100_000)},
@@ -87,13 +100,29 @@ def _pages(client, village, scale_label, rows) -> None:
     middle = Household.objects.get(pk=ranks[len(ranks) // 2].household_id)
     data = f"{scale_label}"
     ranking = reverse("points:ranking", args=[village.slug])
+    household = reverse("household_public", args=[middle.code])
+    # Issue 16's targets are for a phone's second visit (warm: the fragments cached); the cold
+    # figure (every fragment rendered again, as after a recompute) and the 304 are shown too.
+    for name, url, target, max_queries in [
+        ("ranking page", ranking, RANKING_TARGET_MS, None),
+        ("ranking page, page 20", ranking + "?page=20", RANKING_TARGET_MS, None),
+        ("ranking search (not cached)", ranking + "?q=" + middle.name[:1], 30, None),
+        ("household page", household, HOUSEHOLD_TARGET_MS, HOUSEHOLD_MAX_QUERIES),
+    ]:
+        median, p95, queries, size = time_page(client, url)
+        rows.append(
+            Row(f"{name}, warm", f"{data}, {size // 1024} KB", median, p95, queries, target, None,
+                max_queries=max_queries)
+        )  # fmt: skip
+        if "search" in name:
+            continue
+        median, p95, queries, size = time_page_cold(client, url)
+        rows.append(Row(f"{name}, cold", data, median, p95, queries))
+        median, p95, queries = time_not_modified(client, url)
+        rows.append(Row(f"{name}, 304 (If-None-Match)", data, median, p95, queries))
     api_ranking = reverse("api_village_ranking", args=[village.slug])
+    # The open data API's figures for the same reads (50 rows a page, as the page).
     for name, url, target in [
-        ("ranking page", ranking, 30),
-        ("ranking page, page 20", ranking + "?page=20", 30),
-        ("ranking search", ranking + "?q=" + middle.name[:1], 30),
-        ("household page", reverse("household_public", args=[middle.code]), 10),
-        # The open data API's figures for the same reads (50 rows a page, as the page).
         ("API ranking (JSON)", api_ranking, 30),
         ("API ranking, last page by cursor", _last_cursor(client, api_ranking), 30),
         ("API household (JSON)", reverse("api_household", args=[middle.code]), 10),
@@ -168,7 +197,7 @@ def main(scale: str = "full", repeat: int = 5) -> None:
     _pages(client, big, f"{big_households} households, {big_entries} entries", rows)
     small = Village.objects.get(slug=f"bench-{scale}many-1")
     _pages(client, small, f"{many[1]} of {many[0]}×{many[1]} households, {many[2]} entries", rows)
-    report(rows, f"points ({scale})")
+    report(rows, f"points ({scale}; page fragments in {cache_label()})")
 
 
 if __name__ == "__main__":

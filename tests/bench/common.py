@@ -41,9 +41,17 @@ class Row:
             return "-"
         ratio = self.ratio if self.ratio is not None else self.median_ms / self.target_ms
         limit = 1.0 if self.ratio_label == "" else self.ratio_limit
-        return "yes" if ratio <= limit else "NO"
+        queries_ok = self.max_queries is None or (self.queries or 0) <= self.max_queries
+        return "yes" if ratio <= limit and queries_ok else "NO"
 
     ratio_limit: float = 1.0
+    max_queries: int | None = None  # a page's query budget, when it has one
+
+    def __post_init__(self):
+        if self.max_queries is not None and self.queries is not None:
+            self.benchmark += f" (≤ {self.max_queries} queries)"
+            if self.queries > self.max_queries:
+                self.benchmark += " — over the query budget"
 
 
 def time_calls(fn: Callable[[], object], repeat: int = 30, warmup: int = 3) -> tuple[float, float]:
@@ -74,6 +82,64 @@ def time_page(client, url: str, repeat: int = 30) -> tuple[float, float, int, in
     queries = len(ctx.captured_queries)
     median, p95 = time_calls(lambda: client.get(url), repeat=repeat)
     return median, p95, queries, len(response.content)
+
+
+def _counted(fn) -> tuple[object, int]:
+    """fn()'s result and the number of queries it ran (on every connection)."""
+    from django.db import connections
+
+    count = 0
+
+    def counter(execute, sql, params, many, context):
+        nonlocal count
+        count += 1
+        return execute(sql, params, many, context)
+
+    wrappers = [connections[alias].execute_wrapper(counter) for alias in connections]
+    for wrapper in wrappers:
+        wrapper.__enter__()
+    try:
+        result = fn()
+    finally:
+        for wrapper in reversed(wrappers):
+            wrapper.__exit__(None, None, None)
+    return result, count
+
+
+def time_page_cold(client, url: str, repeat: int = 30) -> tuple[float, float, int, int]:
+    """Like ``time_page``, with the cache emptied before each request (a first visit after a
+    change: every cached fragment of the page is rendered again)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    response, queries = _counted(lambda: client.get(url))
+    assert response.status_code == 200, (url, response.status_code)
+    samples = []
+    for _ in range(repeat):
+        cache.clear()
+        start = time.perf_counter()
+        client.get(url)
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+    return statistics.median(samples), p95, queries, len(response.content)
+
+
+def time_not_modified(client, url: str, repeat: int = 30) -> tuple[float, float, int]:
+    """Median/p95 ms and query count of a phone's return visit with the page's ETag (a 304)."""
+    etag = client.get(url)["ETag"]
+    response, queries = _counted(lambda: client.get(url, HTTP_IF_NONE_MATCH=etag))
+    assert response.status_code == 304, (url, response.status_code)
+    median, p95 = time_calls(lambda: client.get(url, HTTP_IF_NONE_MATCH=etag), repeat=repeat)
+    return median, p95, queries
+
+
+def cache_label() -> str:
+    """Which cache the pages' fragments live in (Redis when REDIS_URL is set)."""
+    from django.conf import settings
+
+    backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    return "Redis" if "Redis" in backend else f"{backend} (set REDIS_URL for Redis)"
 
 
 def report(rows: list[Row], title: str = "") -> None:
