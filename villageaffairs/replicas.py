@@ -52,6 +52,11 @@ REPLICA_VIEWS = frozenset(
         "publicity:item",
         "publicity:month",
         "publicity:month_csv",
+        # The public region dashboards.
+        "region_index",
+        "region_home",
+        "region_export",
+        "region_village",
         # The open data API (anonymous and read-only; never the bank API, which logs).
         "api_villages",
         "api_village",
