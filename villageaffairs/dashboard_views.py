@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
-from villageaffairs import csvexport, dashboards, stats
+from villageaffairs import csvexport, dashboards, regions, stats
 from villageaffairs.parsing import page_param
 from villageaffairs.regions import subtree_ids
 
@@ -42,6 +42,8 @@ def region_home(request, region_slug):
         "sort": sort,
         "periods": dashboards.PERIODS.items(),
         "path": region.path(),
+        # An official of this region (or above) gets the way to the matters escalated to it.
+        "oversees": region.pk in regions.official_region_ids(request.user),
     }
     return render(request, "villageaffairs/region_home.html", context)
 

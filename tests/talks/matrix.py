@@ -302,7 +302,20 @@ CASES = [
 # The town official's pages: no role of the matrix is an official over the village, so every
 # one of them gets 404 (anonymous visitors are sent to sign in). The officials' own rights are
 # tried in tests/talks/test_escalation_pages.py.
-OFFICIALS_ONLY = dict.fromkeys(BASE_ROLES, 404) | {"anonymous": 302}
+# The town's official and the county's act on a matter escalated to the town; an official of
+# another town is refused like everyone else.
+OFFICIALS_ONLY = (
+    dict.fromkeys(BASE_ROLES, 404)
+    | {"anonymous": 302}
+    | {"official_here": 200, "official_county": 200, "official_elsewhere": 404}
+)
+OFFICIALS_POST = OFFICIALS_ONLY | {"official_here": 302, "official_county": 302}
+# The same POST refused by its form or the matter's state (the official passed the permission).
+OFFICIALS_POST_REFUSED = OFFICIALS_ONLY | {"official_here": 400, "official_county": 400}
+# Actions that only take a POST: a GET by an official who may act is 405.
+OFFICIALS_POST_ONLY = OFFICIALS_ONLY | {"official_here": 405, "official_county": 405}
+# Each official's own list of matters escalated to their regions (empty for another town's).
+OFFICIALS_LIST = OFFICIALS_ONLY | {"official_elsewhere": 200}
 # "Is it fixed?": the village's members see the question; only its author (villager_here)
 # answers, the others are refused with a message (403).
 NOT_THE_AUTHOR = ("cadre_here", "operator", "resident_here", "finance_here", "grid_worker_here")
@@ -336,27 +349,27 @@ CASES += [
     _post("escalate", _declined_url, expect=ESCALATE_POST, data={"reason": "村里不该拒绝"}),
     Case("talks:follow_up", _follow_up_url, MEMBERS),
     _post("follow_up", _follow_up_url, expect=FOLLOW_UP_POST, data={"fixed": "yes"}),
-    Case("talks:official_reply", _escalated_url("official_reply"), OFFICIALS_ONLY),
+    Case("talks:official_reply", _escalated_url("official_reply"), OFFICIALS_POST_ONLY),
     _post(
         "official_reply",
         _escalated_url("official_reply"),
-        expect=OFFICIALS_ONLY,
+        expect=OFFICIALS_POST,
         data={"text": "镇里已知悉"},
     ),
     Case("talks:official_task", _escalated_url("official_task"), OFFICIALS_ONLY),
-    _post("official_task", _escalated_url("official_task"), expect=OFFICIALS_ONLY),
-    Case("talks:take_over", _escalated_url("take_over"), OFFICIALS_ONLY),
-    _post("take_over", _escalated_url("take_over"), expect=OFFICIALS_ONLY),
-    Case("talks:official_handled", _escalated_url("official_handled"), OFFICIALS_ONLY),
+    _post("official_task", _escalated_url("official_task"), expect=OFFICIALS_POST_REFUSED),
+    Case("talks:take_over", _escalated_url("take_over"), OFFICIALS_POST_ONLY),
+    _post("take_over", _escalated_url("take_over"), expect=OFFICIALS_POST),
+    Case("talks:official_handled", _escalated_url("official_handled"), OFFICIALS_POST_ONLY),
     _post(
         "official_handled",
         _escalated_url("official_handled"),
-        expect=OFFICIALS_ONLY,
+        expect=OFFICIALS_POST_REFUSED,
         data={"note": "修好了"},
     ),
     Case(
         "talks_official:escalated",
         lambda p: reverse("talks_official:escalated"),
-        OFFICIALS_ONLY,
+        OFFICIALS_LIST,
     ),
 ]
