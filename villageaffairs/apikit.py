@@ -29,7 +29,6 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from villageaffairs.clientip import client_ip
 
@@ -123,6 +122,10 @@ def problem_body(request, problem: Problem) -> dict:
 
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every API error as problem details."""
+    # Imported here: rest_framework.views reads the throttle class below from the settings
+    # when it is first imported, so this module must not import it at its top.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     request = context.get("request")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -83,3 +83,22 @@ def test_over_the_rate_limit_answers_429_with_retry_after(client, settings):
     assert body["message"]["zh-hans"] and body["message"]["en"] != body["message"]["zh-hans"]
     # Another client (address) is not limited by the first one's requests.
     assert client.get("/api/v1/", REMOTE_ADDR="10.9.8.7").status_code == 200
+
+
+def test_the_api_kit_imports_first_in_a_fresh_process():
+    """rest_framework.views reads our throttle class from the settings when first imported: the
+    kit must not import it at its top, or whatever imports the kit first fails (a circle)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); import villageaffairs.apikit; "
+        "from rest_framework.views import APIView; print(APIView.throttle_classes)"
+    )
+    env = {**os.environ, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "villageaffairs.settings"}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ClientRateThrottle" in result.stdout
