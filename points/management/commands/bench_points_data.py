@@ -102,10 +102,11 @@ class Command(BaseCommand):
             )
             c.execute(
                 """
-                INSERT INTO points_balance (household_id, village_id, score, balance, updated_at)
+                INSERT INTO points_balance
+                    (household_id, village_id, score, balance, updated_at, version)
                 SELECT h.id, h.village_id,
                        COALESCE(SUM(e.points) FILTER (WHERE e.in_score), 0),
-                       COALESCE(SUM(e.points), 0), now()
+                       COALESCE(SUM(e.points), 0), now(), 0
                 FROM villageaffairs_household h
                 LEFT JOIN points_ledgerentry e ON e.household_id = h.id
                 WHERE h.id BETWEEN %s AND %s
