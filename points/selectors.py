@@ -27,6 +27,7 @@ from points.models import (
 from villageaffairs import fragments, housenumbers
 from villageaffairs import selectors as core_selectors
 from villageaffairs.models import Household, Village
+from villageaffairs.prepared import Prepared
 
 RANKING_PAGE_SIZE = 50
 
@@ -149,16 +150,9 @@ def _latest_id(period: str) -> Subquery:
     return Subquery(_latest(OuterRef("village_id"), period).values("pk")[:1])
 
 
-def household_page(code: str, *, using: str):
-    """The household of a courtyard sign's code with the keys of its page's figures, in one
-    query on ``using``: its village, the balance row's version and figures, this year's score,
-    the ids of the village's latest snapshots and its star thresholds. None if unknown.
-
-    Its figures (score, balance, this year's score) come from the same statement as the
-    version, so they can never be older than the key they are cached under."""
-    year = timezone.localdate().year
+def _household_page_query(code: str, year: int):
     return (
-        core_selectors.households_by_code(code, using=using)
+        core_selectors.households_by_code(code)
         .annotate(
             points_version=F("points_balance__version"),
             points_score=F("points_balance__score"),
@@ -176,8 +170,23 @@ def household_page(code: str, *, using: str):
                 output_field=JSONField(),
             ),
         )
-        .first()
+        .order_by("pk")[:1]
     )
+
+
+# The courtyard page's one query, asked on every scan of a sign: compiled once (prepared).
+_household_page = Prepared(_household_page_query)
+
+
+def household_page(code: str, *, using: str):
+    """The household of a courtyard sign's code with the keys of its page's figures, in one
+    query on ``using``: its village, the balance row's version and figures, this year's score,
+    the ids of the village's latest snapshots and its star thresholds. None if unknown.
+
+    Its figures (score, balance, this year's score) come from the same statement as the
+    version, so they can never be older than the key they are cached under."""
+    found = _household_page(code, key=(timezone.localdate().year,), using=using)
+    return found[0] if found else None
 
 
 def household_page_version(household) -> tuple:

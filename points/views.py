@@ -74,12 +74,20 @@ def ranking(request, village_slug):
 
     if (response := fragments.not_modified(request, tag)) is not None:
         return response
-    context = {"snapshot": snapshot, "q": q, "period": period, "mine_id": mine_id, "mine": None}
-    if snapshot is not None:
-        if mine_id is not None:
-            context["mine"] = _ranking_mine(snapshot, mine_id)
-        context["table"] = _ranking_table(village, snapshot, period, q, page, mine_id)
-    return fragments.finish(request, render(request, "points/ranking.html", context), tag)
+
+    def rendered():
+        context = {"snapshot": snapshot, "q": q, "period": period, "mine_id": mine_id}
+        context["mine"] = None
+        if snapshot is not None:
+            if mine_id is not None:
+                context["mine"] = _ranking_mine(snapshot, mine_id)
+            context["table"] = _ranking_table(village, snapshot, period, q, page, mine_id)
+        return render(request, "points/ranking.html", context)
+
+    # A search reads the names each time: not kept as a page.
+    params = () if q else ("period", "page")
+    response = fragments.anonymous_page(request, ("ranking", *version), rendered, params=params)
+    return fragments.finish(request, response, tag)
 
 
 def _ranking_mine(snapshot, household_id):
@@ -137,14 +145,20 @@ def household_public(request, code):
 
     if (response := fragments.not_modified(request, tag)) is not None:
         return response
-    figures = fragments.get_or_render(
-        fragments.key("household", village.slug, *version),
-        lambda: render_to_string(
-            "points/_household_figures.html", selectors.household_figures(household, using=using)
-        ),
-    )
-    context = {"household": household, "figures": mark_safe(figures)}  # noqa: S308
-    return fragments.finish(request, render(request, "points/household_public.html", context), tag)
+
+    def page():
+        figures = fragments.get_or_render(
+            fragments.key("household", village.slug, *version),
+            lambda: render_to_string(
+                "points/_household_figures.html",
+                selectors.household_figures(household, using=using),
+            ),
+        )
+        context = {"household": household, "figures": mark_safe(figures)}  # noqa: S308
+        return render(request, "points/household_public.html", context)
+
+    response = fragments.anonymous_page(request, ("household", *version, *frame), page)
+    return fragments.finish(request, response, tag)
 
 
 @village_view()

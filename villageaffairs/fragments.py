@@ -13,18 +13,29 @@ version has moved on, so the key is not looked up again except by readers that a
 Reading them from two aliases (a primary and a lagging replica) could store old content under a
 new key, kept until the next change: so every read of a fragment goes through the one alias.
 
+**Anonymous pages.** A signed-out viewer with no session sees what every other signed-out
+viewer sees, except the CSRF token of the page's forms (the language switch). For them
+``anonymous_page`` keeps the page's HTML under the same kind of key, with a hole where the
+token goes, and fills the hole with a fresh token per response: the frame is not rendered again
+until the version moves. Signed-in viewers (their name, inbox count and rights are on the page)
+always get the frame rendered, around the cached fragments.
+
 The cache is Django's default cache: in production ``villageaffairs.cache.ResilientRedisCache``,
 which falls back to per-process memory when Redis is down, so a request never fails for it.
 """
 
 import hashlib
+import re
 from collections.abc import Callable
 from functools import cache as memoize
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import router
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 
@@ -77,6 +88,50 @@ def get_or_render(fragment_key: str, render: Callable, timeout: int = TIMEOUT):
         found = render()
         cache.set(fragment_key, found, timeout)
     return found
+
+
+#: What ``{% csrf_token %}`` renders; the token is replaced by a hole in a cached page.
+_CSRF_FIELD = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(">)')
+_CSRF_HOLE = "\x00csrf\x00"
+#: Longer addresses are rendered each time, not cached (nobody's sign links to them).
+_PAGE_PATH_MAX = 200
+
+
+def anonymous(request) -> bool:
+    """A viewer shown what every signed-out viewer is shown: a GET without a session (so no
+    messages in it) and without a messages cookie."""
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+        and not request.user.is_authenticated
+    )
+
+
+def anonymous_page(request, parts, render: Callable, *, params=(), timeout: int = TIMEOUT):
+    """The response of ``render()``, or for an anonymous viewer the same page from the cache:
+    keyed by ``parts`` (the versions of everything the page shows, as for a fragment), the
+    address and the language, with a fresh CSRF token in each form. Pages with other query
+    parameters than ``params`` are rendered each time (no key for every made-up address)."""
+    path = request.get_full_path()
+    if not anonymous(request) or len(path) > _PAGE_PATH_MAX or set(request.GET) - set(params):
+        return render()
+    page_key = key("page", path, *parts)
+    html = cache.get(page_key)
+    if html is not None:
+        if _CSRF_HOLE in html:
+            html = html.replace(_CSRF_HOLE, get_token(request))
+        return HttpResponse(html)
+    response = render()
+    if (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and response.get("Content-Type", "").startswith("text/html")
+    ):
+        html = response.content.decode(response.charset)
+        cache.set(page_key, _CSRF_FIELD.sub(rf"\g<1>{_CSRF_HOLE}\g<2>", html), timeout)
+    return response
 
 
 def _viewer(request) -> list:

@@ -37,10 +37,6 @@ HOME_SECTION_SECONDS = 60
 @village_view()
 def village_home(request, village_slug):
     village = request.village
-    context = {
-        "my_household": selectors.household_of_user(request.user, village),
-        "may_ask_to_join": joining.may_ask_to_join(request.user),
-    }
     # Each app may add its section: ``<app>.selectors.village_home_context(request)`` returns a
     # dict, and ``<app>/_village_home.html`` renders it. Sections depend on the village, the
     # viewer's rights there (a cadre sees more) and the language, never on who the viewer is.
@@ -52,18 +48,30 @@ def village_home(request, village_slug):
             parts.append((app, module, version_of(request) if version_of else None))
     rights = ",".join(sorted(request.village_perms))
     keys = [fragments.key("home", name, village.pk, rights, version) for name, _m, version in parts]
-    found = cache.get_many(keys)
-    fresh = {}
-    for (name, module, version), key in zip(parts, keys, strict=True):
-        if key not in found:
-            found[key] = _home_part(request, name, module)
-            timeout = HOME_SECTION_SECONDS if version is None else fragments.TIMEOUT
-            fresh.setdefault(timeout, {})[key] = found[key]
-    for timeout, values in fresh.items():
-        cache.set_many(values, timeout)
-    context["facts"] = mark_safe(found[keys[0]])  # noqa: S308 - our own templates' output
-    context["home_sections"] = mark_safe("".join(found[key] for key in keys[1:]))  # noqa: S308
-    return render(request, "villageaffairs/village_home.html", context)
+    versioned = all(version is not None for _n, _m, version in parts)
+    timeout = fragments.TIMEOUT if versioned else HOME_SECTION_SECONDS
+
+    def rendered():
+        found = cache.get_many(keys)
+        fresh = {}
+        for (name, module, version), key in zip(parts, keys, strict=True):
+            if key not in found:
+                found[key] = _home_part(request, name, module)
+                lasts = HOME_SECTION_SECONDS if version is None else fragments.TIMEOUT
+                fresh.setdefault(lasts, {})[key] = found[key]
+        for lasts, values in fresh.items():
+            cache.set_many(values, lasts)
+        context = {
+            "my_household": selectors.household_of_user(request.user, village),
+            "may_ask_to_join": joining.may_ask_to_join(request.user),
+            "facts": mark_safe(found[keys[0]]),  # noqa: S308 - our own templates' output
+            "home_sections": mark_safe("".join(found[key] for key in keys[1:])),  # noqa: S308
+        }
+        return render(request, "villageaffairs/village_home.html", context)
+
+    # The page of a signed-out viewer, kept no longer than its shortest-lived section.
+    page_parts = ("home", village.slug, village.name, *keys)
+    return fragments.anonymous_page(request, page_parts, rendered, timeout=timeout)
 
 
 def _home_part(request, name, module) -> str:

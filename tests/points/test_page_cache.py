@@ -269,3 +269,90 @@ def test_nothing_stale_is_served_when_redis_comes_back(client, village, on_priva
 
 def _fragment_keys(redis) -> list[str]:
     return [k for k in redis._cli("--scan").stdout.split() if ":frag:household:" in k]
+
+
+# --- the anonymous page (villageaffairs.fragments.anonymous_page) ---------------------------------
+
+
+def _anonymous_urls(people):
+    return [
+        reverse("household_public", args=[people.other.code]),
+        reverse("points:ranking", args=[people.here.slug]),
+        reverse("village_home", args=[people.here.slug]),
+    ]
+
+
+def test_a_signed_out_viewer_gets_the_page_without_rendering_it_again(client, village):
+    for url in _anonymous_urls(village):
+        first, body = _page(client, url)
+        assert first.templates  # rendered once
+        for phone in (client, client.__class__()):  # the same phone, and another
+            again, again_body = _page(phone, url)
+            assert again.templates == [], url  # from the cache: no template rendered
+            # The same page but its form's CSRF token, fresh for this response.
+            assert _CSRF.sub("", again_body) == _CSRF.sub("", body)
+
+
+_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def test_a_cached_page_carries_a_working_token_of_the_phones_own(village):
+    from django.test import Client
+
+    url = reverse("household_public", args=[village.other.code])
+    Client().get(url)  # the page is cached by a first phone
+    phone = Client(enforce_csrf_checks=True)
+    response, body = _page(phone, url)
+    assert response.templates == []
+    tokens = _csrf_tokens(body)
+    assert tokens and len(set(tokens)) == 1
+    secret = phone.cookies["csrftoken"].value  # the cookie is set as for a rendered page
+    assert _unmask_cipher_token(tokens[0]) == secret
+    switched = phone.post(
+        reverse("set_language"),
+        {"language": "en", "next": url, "csrfmiddlewaretoken": tokens[0]},
+    )
+    assert switched.status_code == 302  # not 403: the token works
+    assert "Rank in the village" in _page(phone, url)[1]
+
+
+def test_signed_in_viewers_and_flash_messages_never_get_the_shared_page(client, village):
+    people = village
+    for url in _anonymous_urls(people):
+        _page(client, url)
+        _page(client, url)  # cached now
+        client.force_login(people.villager_here)
+        assert _page(client, url)[0].templates  # rendered for them, with their header
+        client.logout()
+        client.cookies.pop("sessionid", None)
+        client.cookies.load({"messages": "x"})  # a message waits: the page is rendered
+        assert _page(client, url)[0].templates
+        client.cookies.pop("messages", None)
+
+
+def test_made_up_query_strings_and_searches_are_rendered_each_time(client, village):
+    people = village
+    ranking = reverse("points:ranking", args=[people.here.slug])
+    for url in (ranking + "?utm=abc", ranking + "?q=文", ranking + "?page=1&x=1"):
+        _page(client, url)
+        assert _page(client, url)[0].templates, url
+    _page(client, ranking + "?page=1")
+    assert _page(client, ranking + "?page=1")[0].templates == []
+
+
+def test_the_shared_page_moves_with_its_data(client, village):
+    people = village
+    household_url, ranking_url, home_url = _anonymous_urls(people)
+    for url in (household_url, ranking_url, home_url):
+        _page(client, url)
+    services.award_direct(actor=people.cadre_here, household=people.other, points=50, reason="x")
+    score = Balance.objects.get(household=people.other).score
+    assert f'class="pts-score">{score}<' in _page(client, household_url)[1]
+    services.rankings_recompute(village_id=people.here.pk)
+    for url in (ranking_url, home_url):
+        body = _page(client, url)[1]
+        assert body.index("文培力") < body.index(people.mine.name), url
+    people.here.name = "新名字村"
+    people.here.save()
+    for url in (household_url, ranking_url, home_url):
+        assert "新名字村" in _page(client, url)[1], url

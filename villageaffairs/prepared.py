@@ -1,0 +1,59 @@
+"""Hot querysets compiled once, then run again with new values.
+
+Building and compiling a queryset with a few subqueries costs Django more than PostgreSQL takes
+to run it (about 3 ms against 0.3 ms for the courtyard page's one query). ``Prepared`` builds
+the queryset once per process, thread and database with stand-in values for its parameters,
+keeps the compiled SQL, and on each call puts the real values in their places and lets the
+same compiler turn the rows into model instances (``select_related`` and annotations
+included), exactly as the queryset would.
+
+Only string parameters are prepared (a stand-in string can never be confused with another
+value of the query); values that change the query's shape or its other parameters are passed
+as ``key`` and compiled once per distinct key.
+"""
+
+import copy
+import threading
+from collections.abc import Callable
+
+from django.db import connections
+
+_STAND_IN = "\x00prepared-{}\x00"
+
+
+class Prepared:
+    """``Prepared(build)``; ``prepared(*values, key=(), using=alias)`` is the list of what
+    ``build(*values, *key)`` would give, where ``build`` returns a queryset and each value is a
+    string the queryset takes as a parameter."""
+
+    def __init__(self, build: Callable, arity: int = 1):
+        self.build = build
+        self.arity = arity
+        self._local = threading.local()
+
+    def _compiled(self, key: tuple, using: str):
+        # Per thread: a compiler holds its thread's connection.
+        compiled = self._local.__dict__.setdefault("compiled", {})
+        slot = (using, connections[using].vendor, key)
+        if slot not in compiled:
+            stand_ins = [_STAND_IN.format(n) for n in range(self.arity)]
+            queryset = self.build(*stand_ins, *key).using(using)
+            compiler = queryset.query.get_compiler(using=using)
+            sql, params = compiler.as_sql()
+            places = [[i for i, p in enumerate(params) if p == s] for s in stand_ins]
+            if not all(places):  # a value did not reach the SQL as itself: nothing to prepare
+                raise ValueError(f"{self.build.__qualname__}: a value is not a plain parameter")
+            compiled[slot] = (queryset, compiler, sql, tuple(params), places)
+        return compiled[slot]
+
+    def __call__(self, *values: str, key: tuple = (), using: str = "default") -> list:
+        queryset, compiler, sql, params, places = self._compiled(key, using)
+        filled = list(params)
+        for value, at in zip(values, places, strict=True):
+            for i in at:
+                filled[i] = value
+        run = copy.copy(compiler)
+        run.as_sql = lambda *args, **kwargs: (sql, filled)
+        chained = queryset._chain()
+        chained.query.get_compiler = lambda *args, **kwargs: run
+        return list(chained)
