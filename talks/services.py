@@ -123,6 +123,23 @@ def _topic_url(topic: Topic, village=None) -> str:
     return reverse("talks:detail", kwargs={"village_slug": slug, "pk": topic.pk})
 
 
+_PK_STAND_IN = 987654321
+
+
+def _topic_urls(votes) -> dict[int, str]:
+    """Each vote's topic page address, with one ``reverse`` per village (a beat run closing
+    10,000 votes spent a fifth of its time in ``reverse``)."""
+    shapes = {}
+    for vote in votes:
+        if vote.village_id not in shapes:
+            kwargs = {"village_slug": vote.village.slug, "pk": _PK_STAND_IN}
+            shapes[vote.village_id] = reverse("talks:detail", kwargs=kwargs)
+    return {
+        vote.pk: shapes[vote.village_id].replace(str(_PK_STAND_IN), str(vote.topic_id))
+        for vote in votes
+    }
+
+
 def notify(*, users, village_id: int, kind: str, text: str, url: str = "", exclude=None) -> int:
     """Put a message in each user's inbox; SMS kinds are also texted (after the commit)."""
     user_ids = {getattr(u, "pk", u) for u in users if u is not None}
@@ -1350,6 +1367,7 @@ def _publish(won: list[int], now) -> list[Vote]:
         .values_list("vote_id", "h")
     )
     events, notes = [], []
+    urls = _topic_urls(votes)
     for vote in votes:
         vote.counts = counts[vote.pk]
         vote.households_voted = homes.get(vote.pk, 0)
@@ -1393,7 +1411,7 @@ def _publish(won: list[int], now) -> list[Vote]:
                     gettext("Vote closed (%(outcome)s): %(question)s")
                     % {"outcome": outcome, "question": vote.question}
                 )[:300],
-                url=_topic_url(vote.topic, vote.village),
+                url=urls[vote.pk],
                 created_at=now,
             )
         )

@@ -9,6 +9,8 @@ import time
 from tests.bench.common import Row, report, setup, time_page
 
 SCALES = {"full": {"votes": 10_000, "comments": 500}, "small": {"votes": 500, "comments": 100}}
+# Issue 16: one beat run closes 10,000 due votes within 2 s (scaled to the votes of the run).
+CLOSE_TARGET_MS_PER_10K = 2_000
 
 
 def main(scale: str = "full") -> None:
@@ -41,7 +43,7 @@ def main(scale: str = "full") -> None:
             elapsed,
             None,
             len(ctx.captured_queries),
-            10_000 * due / 10_000,
+            CLOSE_TARGET_MS_PER_10K * due / 10_000,
         )
     ]
     topic = Topic.objects.get(village__slug=SLUG, title=BIG_TOPIC)

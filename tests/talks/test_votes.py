@@ -154,6 +154,14 @@ def test_the_beat_job_closes_due_votes_once(people):
     assert Event.objects.filter(topic=vote.topic, kind=Event.Kind.VOTE_CLOSED).count() == 1
     event = Event.objects.get(topic=vote.topic, kind=Event.Kind.VOTE_CLOSED)
     assert event.data["counts"] == [2, 1, 0] and event.data["passed"] is True
+    _expire(later)
+    assert services.votes_close_due() == 1
+    closed = Notification.objects.filter(kind=Notification.Kind.VOTE_CLOSED)
+    # Each author is sent to their own topic's page.
+    assert sorted(closed.values_list("url", flat=True)) == sorted(
+        [vote.topic.get_absolute_url(), later.topic.get_absolute_url()]
+    )
+    assert vote.topic_id != later.topic_id
 
 
 def test_a_vote_without_quorum_fails(people):
