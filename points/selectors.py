@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Paginator
+from django.db import router
 from django.db.models import F, JSONField, OuterRef, Q, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
@@ -62,13 +63,20 @@ def _thresholds(stored) -> list[int]:
     return PointsSettings(star_thresholds=stored or []).thresholds
 
 
+# Up to two snapshots by id (the same id twice for one): the courtyard page's reads.
+_snapshots = Prepared(
+    lambda first, second: RankingSnapshot.objects.filter(pk__in=[first, second]), kinds=(int, int)
+)
+
+
 def _previous(snapshot, using=None) -> RankingSnapshot | None:
     """The snapshot before ``snapshot`` (read once per instance: a page may ask twice)."""
     if snapshot is None or snapshot.previous_id is None:
         return None
     if "_previous" not in snapshot.__dict__:
-        found = RankingSnapshot.objects.using(using).filter(pk=snapshot.previous_id).first()
-        snapshot.__dict__["_previous"] = found
+        using = using or router.db_for_read(RankingSnapshot)
+        found = _snapshots(snapshot.previous_id, snapshot.previous_id, using=using)
+        snapshot.__dict__["_previous"] = found[0] if found else None
     return snapshot.__dict__["_previous"]
 
 
@@ -205,7 +213,8 @@ def household_figures(household, *, using: str) -> dict:
     """The context of a household page's figures, from a ``household_page`` household (3
     queries on ``using``: the two snapshots, the previous one, the entries)."""
     ids = [pk for pk in (household.ranking_all_id, household.ranking_year_id) if pk]
-    snapshots = {s.pk: s for s in RankingSnapshot.objects.using(using).filter(pk__in=ids)}
+    found = _snapshots(*(ids * 2)[:2], using=using) if ids else []
+    snapshots = {s.pk: s for s in found}
     standing = _standing(
         household.pk,
         score=household.points_score or 0,
@@ -346,13 +355,21 @@ def _with_assisted(entries):
     ).only(*_ASSISTED)
 
 
-def public_entries(household: Household, limit: int = 10, using=None):
-    """What the courtyard page shows: score changes (not what was bought), newest first."""
-    return list(
-        _with_assisted(LedgerEntry.objects.using(using).filter(household=household, in_score=True))
+def _public_entries_query(household_id: int, limit: int):
+    return (
+        _with_assisted(LedgerEntry.objects.filter(household_id=household_id, in_score=True))
         .only("kind", "points", "reason", "created_at", "household_id", "village_id", *_ASSISTED)
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+_public_entries = Prepared(_public_entries_query, kinds=(int,))
+
+
+def public_entries(household: Household, limit: int = 10, using=None):
+    """What the courtyard page shows: score changes (not what was bought), newest first."""
+    using = using or router.db_for_read(LedgerEntry)
+    return _public_entries(household.pk, key=(limit,), using=using)
 
 
 def posting(village: Village, page=1):

@@ -7,9 +7,9 @@ keeps the compiled SQL, and on each call puts the real values in their places an
 same compiler turn the rows into model instances (``select_related`` and annotations
 included), exactly as the queryset would.
 
-Only string parameters are prepared (a stand-in string can never be confused with another
-value of the query); values that change the query's shape or its other parameters are passed
-as ``key`` and compiled once per distinct key.
+Strings and integers are prepared (their stand-ins, a string with a NUL in it and a large
+negative number, are never another value of these queries); values that change the query's
+shape or its other parameters are passed as ``key`` and compiled once per distinct key.
 """
 
 import copy
@@ -18,17 +18,17 @@ from collections.abc import Callable
 
 from django.db import connections
 
-_STAND_IN = "\x00prepared-{}\x00"
+_STAND_INS = {str: lambda n: f"\x00prepared-{n}\x00", int: lambda n: -2_000_000_000 - n}
 
 
 class Prepared:
-    """``Prepared(build)``; ``prepared(*values, key=(), using=alias)`` is the list of what
-    ``build(*values, *key)`` would give, where ``build`` returns a queryset and each value is a
-    string the queryset takes as a parameter."""
+    """``Prepared(build, kinds)``; ``prepared(*values, key=(), using=alias)`` is the list of
+    what ``build(*values, *key)`` would give, where ``build`` returns a queryset and each value,
+    of the type ``kinds`` names (``str`` or ``int``), is a parameter of the queryset."""
 
-    def __init__(self, build: Callable, arity: int = 1):
+    def __init__(self, build: Callable, kinds: tuple[type, ...] = (str,)):
         self.build = build
-        self.arity = arity
+        self.kinds = kinds
         self._local = threading.local()
 
     def _compiled(self, key: tuple, using: str):
@@ -36,7 +36,7 @@ class Prepared:
         compiled = self._local.__dict__.setdefault("compiled", {})
         slot = (using, connections[using].vendor, key)
         if slot not in compiled:
-            stand_ins = [_STAND_IN.format(n) for n in range(self.arity)]
+            stand_ins = [_STAND_INS[kind](n) for n, kind in enumerate(self.kinds)]
             queryset = self.build(*stand_ins, *key).using(using)
             compiler = queryset.query.get_compiler(using=using)
             sql, params = compiler.as_sql()
@@ -49,7 +49,8 @@ class Prepared:
     def __call__(self, *values: str, key: tuple = (), using: str = "default") -> list:
         queryset, compiler, sql, params, places = self._compiled(key, using)
         filled = list(params)
-        for value, at in zip(values, places, strict=True):
+        for value, kind, at in zip(values, self.kinds, places, strict=True):
+            value = kind(value)  # a value of another type would not be the stand-in's type
             for i in at:
                 filled[i] = value
         run = copy.copy(compiler)
