@@ -5,7 +5,8 @@ for the whole page at once)."""
 from statistics import median
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db import router
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from talks.models import (
     Topic,
     Vote,
 )
+from villageaffairs.prepared import Prepared
 
 TOPICS_PER_PAGE = 20
 COMMENTS_PER_PAGE = 20
@@ -87,9 +89,9 @@ def topic_rows(village, *, status="", category="", mine=None):
     return rows
 
 
-def topic(village, pk) -> Topic | None:
+def _topic_query(village_id: int, pk: int):
     return (
-        Topic.objects.filter(village=village, pk=pk)
+        Topic.objects.filter(village_id=village_id, pk=pk)
         .select_related(
             "author",
             "entered_by",
@@ -99,8 +101,46 @@ def topic(village, pk) -> Topic | None:
             "assisted_act__actor",
             "assisted_act__resident",
         )
-        .first()
+        .order_by("pk")[:1]
     )
+
+
+# Every page of a topic reads it first: compiled once (prepared).
+_topic = Prepared(_topic_query, kinds=(int, int))
+
+
+def topic(village, pk) -> Topic | None:
+    found = _topic(village.pk, pk, using=router.db_for_read(Topic))
+    return found[0] if found else None
+
+
+# How long a signed-out reader's copy of a topic page lasts at most: what its version does not
+# cover (a vote's countdown, an adoption) shows within this time.
+TOPIC_PAGE_SECONDS = 10
+
+
+def _topic_page_version_query(topic_id: int):
+    last = Event.objects.filter(topic_id=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+    voted = (
+        Participation.objects.filter(vote__topic_id=OuterRef("pk"))
+        .values("vote__topic_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Topic.objects.filter(pk=topic_id).values_list(
+        "status", "escalated_to_id", Subquery(last), Subquery(voted)
+    )
+
+
+_topic_page_version = Prepared(_topic_page_version_query, kinds=(int,))
+
+
+def topic_page_version(topic: Topic) -> tuple:
+    """What a signed-out reader's topic page depends on, in one query: its status, the last
+    step of its timeline (every comment, support, reply, vote, task and rating writes one) and
+    the ballots cast in its votes."""
+    found = _topic_page_version(topic.pk, using=router.db_for_read(Topic))
+    return (topic.pk, topic.village_id, *(found[0] if found else ()))
 
 
 def assist_actions(village, resident) -> list[dict]:

@@ -15,7 +15,7 @@ from talks import escalation, forms, notices, selectors, services
 from talks.models import Comment, Entrustment, FollowUp, Notification, Task, Topic, Vote
 from talks.services import TalksError
 from talks.templatetags.talks_tags import region_name
-from villageaffairs import assist, media
+from villageaffairs import assist, fragments, media
 from villageaffairs import notices as core_notices
 from villageaffairs.parsing import int_param, page_param, text_param
 from villageaffairs.permissions import ASSIST
@@ -177,7 +177,14 @@ def assist_topic(request, village_slug, resident_pk):
 @village_view()
 @require_GET
 def topic_detail(request, village_slug, pk):
-    return _detail(request, _topic(request, pk))
+    topic = _topic(request, pk)
+    return fragments.anonymous_page(
+        request,
+        lambda: ("topic", *selectors.topic_page_version(topic)),
+        lambda: _detail(request, topic),
+        params=("page",),
+        timeout=selectors.TOPIC_PAGE_SECONDS,
+    )
 
 
 def _notice(request, render_pdf, pk: int, filename: str):

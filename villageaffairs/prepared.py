@@ -9,7 +9,8 @@ included), exactly as the queryset would.
 
 Strings and integers are prepared (their stand-ins, a string with a NUL in it and a large
 negative number, are never another value of these queries); values that change the query's
-shape or its other parameters are passed as ``key`` and compiled once per distinct key.
+shape or its other parameters are passed as ``key`` and compiled once per distinct key. The
+values are compared for equality (an integer beyond 64 bits matches nothing).
 """
 
 import copy
@@ -18,6 +19,7 @@ from collections.abc import Callable
 
 from django.db import connections
 
+_INT64 = (-(2**63), 2**63 - 1)
 _STAND_INS = {str: lambda n: f"\x00prepared-{n}\x00", int: lambda n: -2_000_000_000 - n}
 
 
@@ -47,10 +49,12 @@ class Prepared:
         return compiled[slot]
 
     def __call__(self, *values: str, key: tuple = (), using: str = "default") -> list:
+        values = [kind(value) for value, kind in zip(values, self.kinds, strict=True)]
+        if any(type(value) is int and not _INT64[0] <= value <= _INT64[1] for value in values):
+            return []  # no key is that large (the ORM answers so too; SQLite would raise)
         queryset, compiler, sql, params, places = self._compiled(key, using)
         filled = list(params)
-        for value, kind, at in zip(values, self.kinds, places, strict=True):
-            value = kind(value)  # a value of another type would not be the stand-in's type
+        for value, at in zip(values, places, strict=True):
             for i in at:
                 filled[i] = value
         run = copy.copy(compiler)

@@ -74,3 +74,12 @@ def test_each_thread_runs_on_its_own_connection(people):
     for thread in threads:
         thread.join()
     assert errors == [] and found == {code: code for code in codes}
+
+
+def test_an_integer_beyond_64_bits_finds_nothing_and_raises_nothing(people, client):
+    from talks import selectors as talks_selectors
+
+    assert talks_selectors.topic(people.here, 2**63) is None
+    assert talks_selectors.topic(people.here, -(2**70)) is None
+    response = client.get(f"/v/{people.here.slug}/talks/{2**64}/")
+    assert response.status_code == 404
