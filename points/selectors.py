@@ -99,9 +99,15 @@ def latest_snapshot(village_id: int, period: str = RankingSnapshot.Period.ALL):
     return _latest(village_id, period).first()
 
 
+_latest_head = Prepared(
+    lambda village_id, period: _latest(village_id, period).defer("standings")[:1], kinds=(int, str)
+)
+
+
 def latest_snapshot_head(village_id: int, period: str, *, using=None):
     """The latest snapshot without its ranks (read when needed, from the same database)."""
-    return _latest(village_id, period).using(using).defer("standings").first()
+    found = _latest_head(village_id, period, using=using or router.db_for_read(RankingSnapshot))
+    return found[0] if found else None
 
 
 def household_standing(household: Household) -> HouseholdStanding:

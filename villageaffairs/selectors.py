@@ -1,18 +1,29 @@
 """Reads used by views and the admin."""
 
 from django.core.paginator import Paginator
+from django.db import router
 from django.db.models import Count, Prefetch, Q
 
 from villageaffairs import housenumbers
 from villageaffairs.models import Household, Resident, Village
+from villageaffairs.prepared import Prepared
 
 
-def village_by_slug(slug: str) -> Village | None:
+def _village_by_slug_query(slug: str):
     return (
         Village.objects.filter(slug=slug, is_active=True)
         .select_related("region", "region__parent", "region__parent__parent")
-        .first()
+        .order_by("pk")[:1]
     )
+
+
+# Every page under /v/<village>/ reads its village first: compiled once (prepared).
+_village_by_slug = Prepared(_village_by_slug_query)
+
+
+def village_by_slug(slug: str) -> Village | None:
+    found = _village_by_slug(slug, using=router.db_for_read(Village))
+    return found[0] if found else None
 
 
 def village_search(q: str = ""):
