@@ -1,7 +1,7 @@
 """`make load`: the villagers' evening mix under concurrent load, against gunicorn as deployed.
 
 Usage: python -m tests.load.run [--scale small|full] [--users 20,50] [--rate 50]
-                                [--seconds 15] [--workers N] [--port 8090] [--json PATH]
+                                [--seconds 15] [--workers N] [--port 8090] [--json PATH] [--cold]
 
 1. Data: the bench's villages (tests/bench/bench_points.py) in DATABASE_URL, built on the first
    run and reused, plus villagers, a rule and topics (tests/load/data.py); fresh sessions.
@@ -9,9 +9,11 @@ Usage: python -m tests.load.run [--scale small|full] [--users 20,50] [--rate 50]
    compressed manifest, PostgreSQL, the Redis cache, persistent connections as in compose), on
    127.0.0.1 only. Plain HTTP on loopback: SECURE_SSL_REDIRECT=false, as the README says for
    trying the production settings without HTTPS. /_empty is mounted (LOAD_EMPTY_VIEW).
-3. Phases, each a locust process (tests/load/swarm.py): the empty view at the largest user
+3. Priming (unless --cold): every read URL of the pools is visited once, as an evening finds
+   the pages, each seen once since the night's recompute.
+4. Phases, each a locust process (tests/load/swarm.py): the empty view at the largest user
    count, the mix in a closed loop at each user count, the mix in an open loop at --rate req/s.
-4. A table like `make bench`'s and a JSON summary. Exit status 1 if any request failed.
+5. A table like `make bench`'s and a JSON summary. Exit status 1 if any request failed.
 
 gunicorn is stopped on every way out (also Ctrl-C). Workers: 2 × cores + 1 sync workers by
 default (gunicorn's own advice: a worker waits on PostgreSQL part of each request).
@@ -126,6 +128,25 @@ def check_pages(base: str, fixture: dict) -> None:
                     raise SystemExit(f"{kind} {url}: {response.status}")
 
 
+def prime(base: str, fixture: dict, threads: int = 4) -> tuple[int, float]:
+    """Visit every read URL of the pools once, signed out, before the clock starts: the pages
+    as an evening finds them, each seen once since the night's recompute (its fragments
+    rendered and cached). Returns how many pages and the seconds it took. ``--cold`` skips it:
+    every first visit then renders, as right after a recompute."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    urls = [url for pool in fixture["pools"].values() for url in pool]
+    started = time.perf_counter()
+
+    def visit(url):
+        with urllib.request.urlopen(base + url, timeout=60) as response:  # noqa: S310
+            response.read()
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(visit, urls))
+    return len(urls), time.perf_counter() - started
+
+
 def stop(process: subprocess.Popen | None, grace: float = 15) -> None:
     if process is None or process.poll() is not None:
         return
@@ -187,6 +208,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10")
     parser.add_argument("--json", type=Path, default=ROOT / "test-artifacts" / "load.json")
+    parser.add_argument(
+        "--cold", action="store_true", help="skip priming: every page's first visit renders it"
+    )
     args = parser.parse_args()
     args.users = sorted({int(u) for u in args.users.split(",") if u.strip()})
     if not args.users or min(args.users) < 1 or max(args.users + [args.rate]) > 500:
@@ -225,6 +249,9 @@ def main() -> None:
                 )
             wait_up(server, base)
             check_pages(base, fixture)
+            if not args.cold:
+                primed, took = prime(base, fixture)
+                print(f"primed: {primed} pages visited once in {took:.0f} s", flush=True)
             print(
                 f"gunicorn: {args.workers} sync workers on {base} ({os.cpu_count()} cores); "
                 f"{args.seconds:g} s per phase after {args.warmup:g} s warm-up",
@@ -253,6 +280,8 @@ def main() -> None:
         "cores": os.cpu_count(),
         "seconds": args.seconds,
         "warmup": args.warmup,
+        # Primed: every page of the pools was visited once before the clock started.
+        "cache": "cold" if args.cold else "primed",
         # The machine's 1-minute load average before and after: on a shared machine it says
         # how much else competed for the cores.
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
@@ -260,7 +289,8 @@ def main() -> None:
     result = summary.summary(phases, setup)
     print(
         f"\n## load ({args.scale}, gunicorn {args.workers} workers, {os.cpu_count()} cores, "
-        f"load average {setup['load_average'][0]:g} before, {setup['load_average'][1]:g} after)\n"
+        f"{setup['cache']} cache, load average {setup['load_average'][0]:g} before, "
+        f"{setup['load_average'][1]:g} after)\n"
     )
     print(summary.table(summary.figures(phases)))
     mixes = [p for p in phases if p["target"] == "mix" and p["mode"] == "closed"]

@@ -232,3 +232,39 @@ def test_a_port_in_use_is_refused():
         port = server.getsockname()[1]
         assert run.port_free(port) is False
     assert run.port_free(port) is True
+
+
+# --- priming ----------------------------------------------------------------------------------
+
+
+def test_priming_visits_every_read_url_of_the_pools_once():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the standard library's name
+            seen.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        pools = {
+            "household": [f"/h/{n}/" for n in range(30)],
+            "ranking": ["/v/a/ranking/", "/v/a/ranking/?page=2"],
+            "topic": ["/v/a/talks/1/"],
+            "village_home": ["/v/a/"],
+        }
+        count, _seconds = run.prime(f"http://127.0.0.1:{server.server_port}", {"pools": pools})
+    finally:
+        server.shutdown()
+    expected = [url for urls in pools.values() for url in urls]
+    assert count == len(expected) and sorted(seen) == sorted(expected)
