@@ -6,7 +6,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from villageaffairs.logging import clean_request_id, reset_request_id, set_request_id
-from villageaffairs.permissions import village_perms, village_roles
+from villageaffairs.permissions import village_access
 from villageaffairs.selectors import village_by_slug
 
 _LANGUAGES = {code for code, _ in settings.LANGUAGES}
@@ -76,6 +76,5 @@ class TenancyMiddleware:
         if village is None:
             raise Http404("No such village.")
         request.village = village
-        request.village_roles = village_roles(request.user, village)
-        request.village_perms = village_perms(request.user, village)
+        request.village_roles, request.village_perms = village_access(request.user, village)
         return None

@@ -74,12 +74,16 @@ _OFFICIAL_MARK = "__official__"
 def village_perms(user, village) -> frozenset[str]:
     """The user's flags in the village. The roles and whether the user is an official over it
     come from one query: every village page asks, so the check must not cost one more."""
-    if not user.is_authenticated:
-        return frozenset()
-    if user.is_operator:
+    if user.is_authenticated and user.is_operator:
         return ALL
-    if village is None:
-        return frozenset()
+    return village_access(user, village)[1]
+
+
+def village_access(user, village) -> tuple[frozenset[str], frozenset[str]]:
+    """The user's roles and flags in the village, from one query (both are on every village
+    page's request)."""
+    if not user.is_authenticated or village is None:
+        return frozenset(), ALL if user.is_authenticated and user.is_operator else frozenset()
     from django.db.models import CharField, Value
 
     from villageaffairs.models import RegionOfficial
@@ -93,8 +97,11 @@ def village_perms(user, village) -> frozenset[str]:
     found = set(
         user.village_roles.filter(village=village).values_list("role", flat=True).union(official)
     )
-    granted = perms_for_roles(found - {_OFFICIAL_MARK})
-    return granted | OFFICIAL if _OFFICIAL_MARK in found else granted
+    roles = frozenset(found - {_OFFICIAL_MARK})
+    if user.is_operator:
+        return roles, ALL
+    granted = perms_for_roles(roles)
+    return roles, granted | OFFICIAL if _OFFICIAL_MARK in found else granted
 
 
 def managed_village_ids(user) -> list[int] | None:

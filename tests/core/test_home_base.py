@@ -13,10 +13,10 @@ from tests.points.factories import RuleFactory
 from tests.talks.factories import TopicFactory
 from villageaffairs.models import Household, Role, RoleAssignment
 
-# Session, user, village, roles (twice), household and members, five for the standing, entries,
-# claims, matters, loan, the inbox count, and for the head the join requests waiting for them: the
-# same for a household with a long history.
-QUERIES = 18
+# Session, user, village, roles and rights (one query), household and members, five for the
+# standing, entries, claims, matters, loan, the inbox count, and for the head the join requests
+# waiting for them: the same for a household with a long history.
+QUERIES = 17
 
 
 @pytest.fixture

@@ -353,7 +353,7 @@ def test_the_progress_page_refreshes_itself_while_the_job_runs(
     client.force_login(people.cadre_here)
     url = reverse("points:sign_print", args=[people.here.slug, job.pk])
     client.get(url)  # session and permissions warmed
-    with django_assert_num_queries(7):  # the cadre, their rights, the job
+    with django_assert_num_queries(6):  # the cadre, their roles and rights (one query), the job
         page = client.get(url)
     body = page.content.decode()
     assert '<meta http-equiv="refresh" content="3">' in body
