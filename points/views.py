@@ -1,7 +1,6 @@
 """Pages of the points app. Thin: reads from selectors, writes through services."""
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -92,12 +91,12 @@ def ranking(request, village_slug):
 
 def _ranking_mine(snapshot, household_id):
     """The viewer's place, cached with the snapshot (a snapshot never changes)."""
-    found_key = fragments.key("ranking-mine", snapshot.pk, household_id)
-    found = cache.get(found_key)
-    if found is None:
+
+    def place():
         mine = selectors.ranking_mine(snapshot, household_id)
-        found = (mine.rank, mine.score, mine.previous_rank) if mine else ()
-        cache.set(found_key, found, fragments.TIMEOUT)
+        return (mine.rank, mine.score, mine.previous_rank) if mine else ()
+
+    found = fragments.get_or_render(fragments.key("ranking-mine", snapshot.pk, household_id), place)
     return Rank(household_id, *found) if found else None
 
 

@@ -39,6 +39,8 @@ from django.middleware.csrf import get_token
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 
+from villageaffairs import timing
+
 # Bump when what a fragment's context means changes without a template change.
 SCHEMA = 1
 # A bound on how long a fragment lives even when its version never moves (what a version does
@@ -84,6 +86,7 @@ def get_or_render(fragment_key: str, render: Callable, timeout: int = TIMEOUT):
     """What is cached under ``fragment_key`` (HTML, or HTML with what it shows), or
     ``render()`` stored under it."""
     found = cache.get(fragment_key)
+    timing.cache_lookup(found is not None, found is None)
     if found is None:
         found = render()
         cache.set(fragment_key, found, timeout)
@@ -119,6 +122,7 @@ def anonymous_page(request, parts, render: Callable, *, params=(), timeout: int 
         return render()
     page_key = key("page", path, *(parts() if callable(parts) else parts))
     html = cache.get(page_key)
+    timing.cache_lookup(html is not None, html is None)
     if html is not None:
         if _CSRF_HOLE in html:
             html = html.replace(_CSRF_HOLE, get_token(request))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from villageaffairs import fragments, health, joining, notices, register_import, selectors
+from villageaffairs import fragments, health, joining, notices, register_import, selectors, timing
 from villageaffairs.parsing import page_param, text_param
 from villageaffairs.tenancy import village_view
 
@@ -53,6 +53,7 @@ def village_home(request, village_slug):
 
     def rendered():
         found = cache.get_many(keys)
+        timing.cache_lookup(len(found), len(keys) - len(found))
         fresh = {}
         for (name, module, version), key in zip(parts, keys, strict=True):
             if key not in found:
