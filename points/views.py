@@ -24,7 +24,7 @@ from villageaffairs import assist, fragments, media
 from villageaffairs import notices as core_notices
 from villageaffairs.models import Household
 from villageaffairs.parsing import page_param, text_param
-from villageaffairs.permissions import ASSIST
+from villageaffairs.permissions import ASSIST, OVERSEE
 from villageaffairs.printing import PrintAddressError
 from villageaffairs.tenancy import village_view
 
@@ -424,7 +424,7 @@ def counter_reservation(request, village_slug, pk):
     return redirect("points:counter", village_slug)
 
 
-@village_view("village.manage")
+@village_view("village.manage", oversee=True)
 @require_GET
 def sign_png(request, village_slug, pk):
     household = get_object_or_404(Household, village=request.village, pk=pk)
@@ -444,7 +444,7 @@ def _sign_print(request, pk) -> SignPrint:
     )
 
 
-@village_view("village.manage")
+@village_view("village.manage", oversee=True)
 @require_GET
 def sign_print(request, village_slug, pk):
     """A print of courtyard signs: its progress while a worker draws it (the page refreshes
@@ -452,7 +452,7 @@ def sign_print(request, village_slug, pk):
     return render(request, "points/sign_print.html", {"job": _sign_print(request, pk)})
 
 
-@village_view("village.manage")
+@village_view("village.manage", oversee=True)
 @require_GET
 def sign_print_file(request, village_slug, pk):
     job = _sign_print(request, pk)
@@ -492,7 +492,8 @@ def photo(request, village_slug, pk, thumb=False):
 
 
 def _may_see_evidence(request, found: EvidencePhoto) -> bool:
-    if "points.review" in request.village_perms:
+    # The officials over the village read the review queue, photos included.
+    if request.village_perms & {"points.review", OVERSEE}:
         return True
     user = request.user
     if not user.is_authenticated:

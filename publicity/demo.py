@@ -6,7 +6,7 @@ Idempotent: books, months, items and questions are looked up before they are mad
 """
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -86,6 +86,22 @@ ITEMS = [
 AMENDED = "村道硬化工程招标结果"
 
 
+# The demo publishes its months all at once; the dashboards (publicity.stats) judge each by
+# when it was published. They are dated as the village would have done it: checked on the 4th
+# of the month after, published on the 6th, before the 10th it is due by; one month was late.
+LATE_MONTH = 7
+
+
+def _retime_publication(village, month: date, *, late: bool) -> None:
+    after = selectors.add_months(month, 1)
+    checked = timezone.make_aware(datetime.combine(after.replace(day=4), time(16)))
+    published = timezone.make_aware(datetime.combine(after.replace(day=14 if late else 6), time(9)))
+    now = timezone.now()  # last month's accounts, early in this month: published just now
+    FinanceMonth.objects.filter(village=village, month=month).update(
+        checked_at=min(checked, now), published_at=min(published, now)
+    )
+
+
 def _month(i: int, first: date) -> date:
     return selectors.add_months(first, i)
 
@@ -144,6 +160,7 @@ def seed(ctx) -> None:
                 actor=checker, village=village, month=month, note="凭证齐全，账实相符"
             )
         services.month_publish(actor=secretary, village=village, month=month)
+        _retime_publication(village, month, late=i == LATE_MONTH)
 
     for kind, title, text, days_ago in ITEMS:
         if Disclosure.objects.filter(village=village, title=title).exists():

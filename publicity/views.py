@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from publicity import forms, notices, selectors, services
 from publicity.models import Attachment, Disclosure, FinanceEntry, FinanceMonth, month_key
+from publicity.selectors import INSIDER_FLAGS
 from publicity.services import PublicityError
 from publicity.sheets import entries_csv
 from villageaffairs import media
@@ -29,7 +30,8 @@ def _apply_errors(form, exc: PublicityError) -> None:
 
 
 def _insider(request) -> bool:
-    return selectors.is_insider(request.village_perms)
+    # The officials over the village read as insiders, read only (village_view's oversee).
+    return selectors.is_insider(request.village_perms) or request.read_only
 
 
 def _item(request, pk, insider=None) -> Disclosure:
@@ -61,7 +63,7 @@ def _month_url(request, month) -> str:
     return reverse("publicity:month", args=[request.village.slug, month_key(month)])
 
 
-@village_view()
+@village_view(oversee=INSIDER_FLAGS)
 @require_GET
 def index(request, village_slug):
     insider = _insider(request)
@@ -77,7 +79,7 @@ def index(request, village_slug):
         "insider": insider,
         "this_month": month_key(timezone.localdate()),
     }
-    if "publicity.publish" in request.village_perms:
+    if "publicity.publish" in request.village_perms or request.read_only:
         context["overdue"] = selectors.overdue_notices(request.village)
         context["unanswered"] = selectors.unanswered_count(request.village)
     if "publicity.finance" in request.village_perms:
@@ -95,7 +97,7 @@ def _item_page(request, item, status=200, question_form=None):
     return render(request, "publicity/item.html", context, status=status)
 
 
-@village_view()
+@village_view(oversee=INSIDER_FLAGS)
 @require_GET
 def item_detail(request, village_slug, pk):
     return _item_page(request, _item(request, pk))
@@ -186,13 +188,13 @@ def _statement_page(request, month, status=200, question_form=None, send_back_fo
         "send_back_form": send_back_form or forms.SendBackForm(),
         "asking_about": "" if ask is None else str(ask),
         "overdue": selectors.overdue_notices(request.village)
-        if "publicity.publish" in request.village_perms
+        if "publicity.publish" in request.village_perms or request.read_only
         else [],
     }
     return render(request, "publicity/month.html", context, status=status)
 
 
-@village_view()
+@village_view(oversee=INSIDER_FLAGS)
 @require_GET
 def month(request, village_slug, period):
     try:
@@ -201,7 +203,7 @@ def month(request, village_slug, period):
         return _no_such_month(request, period)
 
 
-@village_view()
+@village_view(oversee=INSIDER_FLAGS)
 @require_GET
 def month_csv(request, village_slug, period):
     month = selectors.parse_month(period)
@@ -217,7 +219,7 @@ def month_csv(request, village_slug, period):
     return response
 
 
-@village_view()
+@village_view(oversee=INSIDER_FLAGS)
 @require_GET
 def month_notice(request, village_slug, period):
     """The month's accounts as a printed notice: a published month for anyone, a draft (marked
@@ -487,7 +489,7 @@ def overdue(request):
 # --- files (stored under private/, served after a check: villageaffairs.media) ------------------
 
 
-@village_view()
+@village_view(oversee=INSIDER_FLAGS)
 @require_GET
 def attachment_file(request, village_slug, pk, thumb=False):
     """An attachment of a published item is public; a draft's only for insiders (404 for the
@@ -505,7 +507,7 @@ def attachment_file(request, village_slug, pk, thumb=False):
     return media.serve(attachment.thumbnail if thumb else attachment.file, private=not published)
 
 
-@village_view()
+@village_view(oversee=INSIDER_FLAGS)
 @require_GET
 def receipt_file(request, village_slug, pk, thumb=False):
     """A receipt photo is public once its month is published; before that only insiders see it."""

@@ -18,7 +18,7 @@ from talks.templatetags.talks_tags import region_name
 from villageaffairs import assist, fragments, media
 from villageaffairs import notices as core_notices
 from villageaffairs.parsing import int_param, page_param, text_param
-from villageaffairs.permissions import ASSIST
+from villageaffairs.permissions import ASSIST, OVERSEE
 from villageaffairs.tenancy import village_view
 
 
@@ -118,7 +118,8 @@ def topic_list(request, village_slug):
         "categories": Topic.Category.choices,
         "record": selectors.cadre_record(request.village),
     }
-    if "talks.moderate" in request.village_perms:
+    # The officials over the village read the moderation queue too (read only).
+    if request.village_perms & {"talks.moderate", OVERSEE}:
         context["reported"] = selectors.reported_count(request.village)
     return render(request, "talks/list.html", context)
 
@@ -211,7 +212,7 @@ def topic_notice(request, village_slug, pk):
     return _notice(request, notices.topic, pk, f"{request.village.slug}-talk-{pk}.pdf")
 
 
-@village_view("talks.moderate")
+@village_view("talks.moderate", oversee=True)
 @require_GET
 def reports(request, village_slug):
     """The cadres' queue of reported comments: hide one (with a reason) or keep it."""
@@ -407,7 +408,7 @@ def _vote(request, topic, vote_pk) -> Vote:
     return get_object_or_404(Vote, village=request.village, topic=topic, pk=vote_pk)
 
 
-@village_view("village.member")
+@village_view("village.member", oversee=True)
 @require_GET
 def roll(request, village_slug, pk, vote_pk):
     """A vote's roll, as names without choices, for the village's members; cadres correct it

@@ -91,6 +91,10 @@ CADRES = expect(
 )
 # The pages of assisted entry: the village's cadres and its grid workers.
 ASSISTERS = CADRES | {"grid_worker_here": 200}
+# Cadre pages open to oversight: the officials over the village read them.
+CADRES_OVERSEEN = CADRES | OVERSEERS
+# Posting to such a page: the officials over the village are told it is read only (403).
+CADRES_OVERSEEN_POST = CADRES | {"cadre_here": 405, "operator": 405} | dict.fromkeys(OVERSEERS, 403)
 # POST-only pages asked with GET: those who may reach the page get 405, the others as above.
 MEMBERS_POST = MEMBERS | {"villager_here": 405, "cadre_here": 405, "operator": 405}
 CADRES_POST = CADRES | {"cadre_here": 405, "operator": 405}

@@ -96,6 +96,15 @@ def acts_by(village, actor):
     )
 
 
+def acts_in(village):
+    """The village's acts, latest first: what an official over the village reads."""
+    return (
+        AssistedAct.objects.filter(village=village)
+        .select_related("actor", "resident__household")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def act(village, pk) -> AssistedAct | None:
     return (
         AssistedAct.objects.filter(village=village, pk=pk)

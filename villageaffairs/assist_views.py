@@ -15,12 +15,15 @@ from villageaffairs.tenancy import village_view
 from villageaffairs.views import HOME_APPS, _optional_module
 
 
-@village_view(ASSIST)
+@village_view(ASSIST, oversee=True)
 @require_GET
 def assist_home(request, village_slug):
     q = text_param(request.GET, "q", max_length=60)
     found = list(assist.residents_search(request.village, q))
-    recent = assist.acts_by(request.village, request.user)[:10]
+    if request.read_only:  # an official over the village reads what everyone entered
+        recent = assist.acts_in(request.village)[:30]
+    else:
+        recent = assist.acts_by(request.village, request.user)[:10]
     context = {"q": q, "found": found, "recent": recent}
     return render(request, "villageaffairs/assist.html", context)
 
@@ -32,22 +35,24 @@ def _resident(request, pk):
     return found
 
 
-@village_view(ASSIST)
+@village_view(ASSIST, oversee=True)
 @require_GET
 def assist_resident(request, village_slug, resident_pk):
-    """What can be done for this resident, and what was done for them."""
+    """What can be done for this resident, and what was done for them (only the latter for an
+    official over the village)."""
     resident = _resident(request, resident_pk)
     refused = None
     actions = []
-    try:
-        assist.check(actor=request.user, village=request.village, resident_obj=resident)
-    except assist.AssistError as exc:
-        refused = exc.messages
-    else:
-        for app in HOME_APPS:
-            module = _optional_module(f"{app}.selectors")
-            if module is not None and hasattr(module, "assist_actions"):
-                actions.extend(module.assist_actions(request.village, resident))
+    if not request.read_only:
+        try:
+            assist.check(actor=request.user, village=request.village, resident_obj=resident)
+        except assist.AssistError as exc:
+            refused = exc.messages
+        else:
+            for app in HOME_APPS:
+                module = _optional_module(f"{app}.selectors")
+                if module is not None and hasattr(module, "assist_actions"):
+                    actions.extend(module.assist_actions(request.village, resident))
     context = {
         "resident": resident,
         "refused": refused,
@@ -59,12 +64,12 @@ def assist_resident(request, village_slug, resident_pk):
 
 def _act(request, pk):
     found = assist.act(request.village, pk)
-    if found is None or not assist.may_see(request.user, found):
+    if found is None or not (request.read_only or assist.may_see(request.user, found)):
         raise Http404("No such act.")
     return found
 
 
-@village_view("village.member")
+@village_view("village.member", oversee=True)
 @require_http_methods(["GET", "POST"])
 def assist_act(request, village_slug, pk):
     """One act: what was done, for whom, by whom, with what evidence; the villager (from their
@@ -93,7 +98,7 @@ def assist_act(request, village_slug, pk):
     return render(request, "villageaffairs/assist_act.html", context, status=status)
 
 
-@village_view(ASSIST)
+@village_view(ASSIST, oversee=True)
 @require_GET
 def assist_slip(request, village_slug, pk):
     """A slip to print (A5) for a villager without an account: what was done, for whom, by
@@ -102,7 +107,7 @@ def assist_slip(request, village_slug, pk):
     return render(request, "villageaffairs/assist_slip.html", {"act": act})
 
 
-@village_view("village.member")
+@village_view("village.member", oversee=True)
 @require_GET
 def assist_signature(request, village_slug, pk):
     """The photo of the villager's signature: private, for the assisters and the villager."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -176,13 +176,7 @@ def village_lines(villages, period, start, end, figures) -> tuple[list[Line], Li
         ),
         "village_id",
     )
-    households = dict(
-        Household.objects.filter(village_id__in=ids)
-        .values("village_id")
-        .annotate(n=Count("pk"))
-        .values_list("village_id", "n")
-        .order_by()
-    )
+    households = households_by_village(ids, end)
     lines, total_sums, total_households = [], _empty(), 0
     for village in villages:
         village_sums = sums.get(village.pk) or _empty()
@@ -196,7 +190,37 @@ def village_lines(villages, period, start, end, figures) -> tuple[list[Line], Li
     return lines, total
 
 
-def trend(village_ids, households: int, today: datetime.date, figures) -> list[dict]:
+def _existing_at(day: datetime.date) -> Q:
+    """Households the village had at the end of ``day``. Shares of households (points
+    activity) divide by the households of the period, not today's: a village that grew since
+    must not look less active in its past. Household rows have no departure date (a departure
+    on the register unregisters residents and keeps the household), so those stay counted."""
+    return Q(created_at__lt=stats.day_start(day + datetime.timedelta(days=1)))
+
+
+def households_by_village(village_ids, end: datetime.date) -> dict[int, int]:
+    """The households of each village at the end of a period (one query for all of them)."""
+    return dict(
+        Household.objects.filter(_existing_at(end), village_id__in=village_ids)
+        .values("village_id")
+        .annotate(n=Count("pk"))
+        .values_list("village_id", "n")
+        .order_by()
+    )
+
+
+def households_by_month(village_ids, months, today: datetime.date) -> dict[datetime.date, int]:
+    """The households of the villages at the end of each month (or today), in one query."""
+    ends = {
+        month: min(today, add_months(month, 1) - datetime.timedelta(days=1)) for month in months
+    }
+    counts = Household.objects.filter(village_id__in=village_ids).aggregate(
+        **{f"m{n}": Count("pk", filter=_existing_at(end)) for n, end in enumerate(ends.values())}
+    )
+    return {month: counts[f"m{n}"] or 0 for n, month in enumerate(ends)}
+
+
+def trend(village_ids, today: datetime.date, figures) -> list[dict]:
     """The last TREND_MONTHS months (this one included): one chart per trend figure."""
     first = add_months(today.replace(day=1), -(TREND_MONTHS - 1))
     rows = _sums(
@@ -208,12 +232,13 @@ def trend(village_ids, households: int, today: datetime.date, figures) -> list[d
     for month, sums in rows.items():
         by_month[month] = sums
     charts = []
-    ctx = {"period": "month", "households": households}
+    households = households_by_month(village_ids, months, today)
     for figure in figures:
         if not figure.trend:
             continue
         points = []
         for month in months:
+            ctx = {"period": "month", "households": households[month]}
             value = figure.value(by_month.get(month) or _empty(), ctx)
             points.append((month, value, display(figure, value)))
         charts.append(chart(figure, points))
@@ -278,7 +303,7 @@ def dashboard(region: Region, period: str, sort: str, today: datetime.date | Non
         .order_by("name", "pk")
     )
     lines, total = village_lines(villages, period, start, end, figures)
-    charts = trend([v.pk for v in villages], total.households, today, figures)
+    charts = trend([v.pk for v in villages], today, figures)
     children = list(Region.objects.filter(parent=region).exclude(slug=None).order_by("name"))
     return Dashboard(
         region=region,
@@ -298,7 +323,7 @@ def village_dashboard(village: Village, period: str, today: datetime.date | None
     start, end = period_range(period, today)
     figures = stats.figures()
     lines, _total = village_lines([village], period, start, end, figures)
-    charts = trend([village.pk], lines[0].households, today, figures)
+    charts = trend([village.pk], today, figures)
     for cell in lines[0].cells:
         cell.url = cell.figure.url(village.slug) if cell.figure.url else ""
     return {"line": lines[0], "start": start, "end": end, "trend": charts, "figures": figures}

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from villageaffairs import services
 from villageaffairs.models import (
@@ -111,6 +112,9 @@ def _fill_village(village: Village, count: int, rng: random.Random) -> None:
     if not new:
         return
     created = Household.objects.filter(village=village, head__isnull=True)
+    # On the platform since before the demo's history (a year of points, the dashboards'
+    # trend): a share of households divides by the households of each period.
+    created.update(created_at=timezone.now() - datetime.timedelta(days=STATS_DAYS + 1))
     residents = []
     for household in created:
         surname = rng.choice(SURNAMES)
@@ -252,8 +256,6 @@ STATS_DAYS = 400
 
 
 def seed_stats(ctx: DemoContext) -> None:
-    from django.utils import timezone
-
     from villageaffairs import stats
 
     today = timezone.localdate()

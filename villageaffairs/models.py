@@ -832,6 +832,8 @@ class CadreInvitation(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The text telling the number of the invitation (villageaffairs.officials.invitation_sms).
+    sms_sent_at = models.DateTimeField(_("text sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("cadre invitation")

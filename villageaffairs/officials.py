@@ -11,14 +11,16 @@ work page (villageaffairs.landing). Expired and revoked invitations do nothing.
 """
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from villageaffairs import audit, services
+from villageaffairs import audit, outbox, services
 from villageaffairs.accounts import PhoneField
 from villageaffairs.models import (
     INVITABLE_ROLES,
@@ -29,6 +31,7 @@ from villageaffairs.models import (
     Village,
 )
 from villageaffairs.regions import is_official_over, official_region_ids
+from villageaffairs.sms import Template, send_sms
 
 INVITATION_DAYS = 14
 
@@ -126,7 +129,40 @@ def invitation_create(*, actor, village: Village, phone: str, role: str) -> Cadr
         obj=invitation,
         changes={"phone": phone, "role": role},
     )
+    # The text goes out after the commit, or from the outbox sweep if the broker is down.
+    outbox.enqueue(
+        "villageaffairs.tasks.invitation_sms",
+        args=[invitation.pk],
+        key=f"invitation.sms:{invitation.pk}",
+    )
     return invitation
+
+
+def sign_in_host() -> str:
+    """The host the invited cadre signs in at (the site's public address, without https://)."""
+    return urlsplit(settings.SITE_URL or "").netloc or "127.0.0.1:8000"
+
+
+def invitation_sms(*, invitation_id: int) -> bool:
+    """Text the invited number: the village, the role and where to sign in. Once per
+    invitation (a retried run sends nothing more), and nothing once it is accepted, revoked
+    or expired. A provider's refusal raises SmsError, and the outbox tries again later."""
+    invitation = CadreInvitation.objects.filter(pk=invitation_id).select_related("village").first()
+    if invitation is None or invitation.sms_sent_at is not None:
+        return False
+    if invitation.state() != "open":
+        return False
+    # Approved templates take short parameters in the villagers' language, whatever the
+    # official's (as the loan decision's state).
+    with translation.override("zh-hans"):
+        role = str(invitation.get_role_display())
+    send_sms(
+        invitation.phone,
+        Template.CADRE_INVITATION,
+        {"village": invitation.village.name, "role": role, "site": sign_in_host()},
+    )
+    CadreInvitation.objects.filter(pk=invitation.pk).update(sms_sent_at=timezone.now())
+    return True
 
 
 @transaction.atomic

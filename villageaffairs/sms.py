@@ -36,6 +36,7 @@ class Template(enum.StrEnum):
     LOAN_DECISION = "loan_decision"
     TOPIC_ESCALATED = "topic_escalated"
     TOPIC_FOLLOW_UP = "topic_follow_up"
+    CADRE_INVITATION = "cadre_invitation"
 
 
 # The parameters of each template, in the order of Tencent's numbered placeholders ({1}, {2},
@@ -49,6 +50,8 @@ TEMPLATE_PARAMS: dict[Template, tuple[str, ...]] = {
     Template.LOAN_DECISION: ("bank", "amount", "state"),
     Template.TOPIC_ESCALATED: ("village", "title"),
     Template.TOPIC_FOLLOW_UP: ("village", "title"),
+    # ``site``: the host of SITE_URL; the approved wording adds the sign-in path after it.
+    Template.CADRE_INVITATION: ("village", "role", "site"),
 }
 
 # Providers cap each parameter (Aliyun at 35 characters, Tencent lower for some kinds) and

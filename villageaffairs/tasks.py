@@ -58,6 +58,14 @@ def outbox_sweep() -> int:
 
 
 @shared_task(**RESILIENT)
+def invitation_sms(invitation_id: int) -> bool:
+    """Text the invited number its invitation (once; nothing if it is no longer open)."""
+    from villageaffairs import officials
+
+    return officials.invitation_sms(invitation_id=invitation_id)
+
+
+@shared_task(**RESILIENT)
 def stats_aggregate() -> int:
     """Nightly: the daily statistics of the last days and of every touched day, for every
     village, set based (villageaffairs.stats). Safe to run twice: it replaces whole days."""

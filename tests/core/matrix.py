@@ -3,7 +3,18 @@ from pathlib import Path
 from django.urls import reverse
 
 from tests.factories import HouseholdFactory, pending_join_request
-from tests.matrix import ASSISTERS, CADRES, MEMBERS, OFFICIALS, OVERSEERS, PUBLIC, Case, expect
+from tests.matrix import (
+    ASSISTERS,
+    CADRES,
+    CADRES_OVERSEEN,
+    CADRES_OVERSEEN_POST,
+    MEMBERS,
+    OFFICIALS,
+    OVERSEERS,
+    PUBLIC,
+    Case,
+    expect,
+)
 from villageaffairs import register_import
 from villageaffairs.models import Household
 
@@ -19,10 +30,6 @@ def _import_preview(p):
 SIGNED_IN = expect(
     anonymous=302, officer_serving=200, officer_other=200, **dict.fromkeys(OFFICIALS, 200)
 )
-# Cadre pages open to oversight: the officials over the village read them.
-CADRES_OVERSEEN = CADRES | OVERSEERS
-# Posting to such a page: the officials over the village are told it is read only (403).
-CADRES_OVERSEEN_POST = CADRES | {"cadre_here": 405, "operator": 405} | dict.fromkeys(OVERSEERS, 403)
 # The officials' own page: every official, whatever their region; nobody else.
 OFFICIALS_PAGE = expect(
     anonymous=302,
@@ -74,8 +81,9 @@ def _head_household(p):
 
 
 # An act's page: the village's assisters and the villager it was done for; not their
-# household's other members.
-ACT_PAGE = ASSISTERS | {"villager_here": 200, "resident_here": 404, "finance_here": 404}
+# household's other members. The officials over the village read the acts (read only).
+ACT_PAGE = ASSISTERS | {"villager_here": 200, "resident_here": 404, "finance_here": 404} | OVERSEERS
+ASSISTERS_OVERSEEN = ASSISTERS | OVERSEERS
 
 
 def _act(p):
@@ -157,14 +165,32 @@ CASES = [
         PUBLIC,
         foreign=False,  # public by design, whatever its village
     ),
-    Case("assist", lambda p: reverse("assist", args=[p.here.slug]) + "?q=1", ASSISTERS),
+    Case("assist", lambda p: reverse("assist", args=[p.here.slug]) + "?q=1", ASSISTERS_OVERSEEN),
+    Case(
+        "assist",
+        lambda p: reverse("assist", args=[p.here.slug]),
+        ASSISTERS | CADRES_OVERSEEN_POST | {"grid_worker_here": 405},
+        method="post",
+    ),
     Case(
         "assist_resident",
         lambda p: reverse("assist_resident", args=[p.here.slug, p.villager_here.resident.pk]),
-        ASSISTERS,
+        ASSISTERS_OVERSEEN,
     ),
     Case("assist_act", _act_url("assist_act"), ACT_PAGE),
-    Case("assist_slip", _act_url("assist_slip"), ASSISTERS),
+    # A dispute posted by an official: read only (403), nothing recorded.
+    Case(
+        "assist_act",
+        _act_url("assist_act"),
+        ACT_PAGE
+        | dict.fromkeys(OVERSEERS, 403)
+        | {"villager_here": 302, "cadre_here": 302, "operator": 302, "grid_worker_here": 404},
+        method="post",
+        data={"reason": "我没有要求"},
+        # The officials' 403 comes before any lookup; the GET case tries another village's act.
+        foreign=False,
+    ),
+    Case("assist_slip", _act_url("assist_slip"), ASSISTERS_OVERSEEN),
     Case("assist_signature", _act_url("assist_signature"), ACT_PAGE),
     Case("healthz", lambda p: reverse("healthz"), PUBLIC),
     Case("join", lambda p: reverse("join") + "?q=友谊", SIGNED_IN),

@@ -271,7 +271,9 @@ def test_queries_do_not_grow_with_the_villages(client, county, django_assert_num
     _board(county, n=2)
     url = reverse("region_home", args=[county_region.slug]) + "?period=year"
     client.get(url)
-    with django_assert_num_queries(8) as captured:
+    # Session-less page: region, villages, sums, households (of the period, and of each month
+    # of the trend), trend sums, children... a fixed number, whatever the villages.
+    with django_assert_num_queries(9) as captured:
         client.get(url)
     _board(county, n=12)
     with django_assert_num_queries(len(captured)):
@@ -316,3 +318,46 @@ def test_reopen_rate_counts_events(county):
 
 def test_region_factory_still_gets_a_slug(db):
     assert RegionFactory().slug
+
+
+def test_the_share_of_active_households_divides_by_the_households_of_the_period(county):
+    """A village of 4 households in February that has 8 today: 2 active households in
+    February are half of it, not a quarter."""
+    from points.models import LedgerEntry
+    from villageaffairs.models import Household
+
+    _county, town, _other = county
+    village = VillageFactory(region=town)
+    old = [HouseholdFactory(village=village) for _ in range(4)]
+    new = [HouseholdFactory(village=village) for _ in range(4)]
+    Household.objects.filter(pk__in=[h.pk for h in old]).update(
+        created_at=_day_at(datetime.date(2026, 1, 5))
+    )
+    Household.objects.filter(pk__in=[h.pk for h in new]).update(
+        created_at=_day_at(datetime.date(2026, 5, 5))
+    )
+    for household in old[:2]:
+        LedgerEntry.objects.create(
+            village=village,
+            household=household,
+            kind="award",
+            points=5,
+            in_score=True,
+            year=2026,
+            reason="巡逻",
+            created_at=_day_at(datetime.date(2026, 2, 9)),
+        )
+    stats.backfill(datetime.date(2026, 1, 1), datetime.date(2026, 6, 30))
+
+    board = dashboards.dashboard(town, "month", "name", today=datetime.date(2026, 2, 20))
+    [line] = board.lines
+    assert line.households == 4
+    assert line.value("active") == 0.5
+    # In June, the trend's February bar still divides by February's households.
+    june = dashboards.dashboard(town, "month", "name", today=datetime.date(2026, 6, 20))
+    assert june.lines[0].households == 8
+    [chart] = [c for c in june.trend if c["figure"].key == "active"]
+    bars = {bar["month"]: bar for bar in chart["bars"]}
+    assert bars[datetime.date(2026, 2, 1)]["text"] == dashboards.display(chart["figure"], 0.5)
+    # Before the village had households, there is no share to show.
+    assert bars[datetime.date(2025, 12, 1)]["empty"]

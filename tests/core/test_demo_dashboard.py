@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from talks.models import Topic
 from villageaffairs.demo import STATS_DAYS
-from villageaffairs.models import DailyStats, Region
+from villageaffairs.models import DailyStats, Household, Region
 
 
 def test_sanshui_dashboard_shows_the_demo_figures(client, db):
@@ -35,3 +35,17 @@ def test_sanshui_dashboard_shows_the_demo_figures(client, db):
     assert counted["topics"] == rows.filter(created_at__date__gte=since).count() > 0
     assert counted["replied"] == rows.exclude(first_reply_at=None).count() > 0
     assert reverse("region_village", args=[town.slug, "youyi"]) in response.content.decode()
+    # Points: the share of households with activity, over the households Youyi had; its trend
+    # shows the demo's twelve months of points, not only this month.
+    [line] = board.lines
+    assert line.households == Household.objects.filter(village__slug="youyi").count()
+    assert 0 < line.value("active") <= 1
+    [chart] = [c for c in board.trend if c["figure"].key == "active"]
+    assert sum(not bar["empty"] for bar in chart["bars"]) >= 10
+    assert line.value("claims_in_time") is not None
+    # Disclosure: the demo's months were published as a village would, by the 10th, one late.
+    published = DailyStats.objects.filter(village__slug="youyi").aggregate(
+        on_time=Sum("months_on_time"), late=Sum("months_late"), missing=Sum("months_missing")
+    )
+    assert published["late"] == 1 and published["missing"] == 0
+    assert published["on_time"] >= 10

@@ -376,4 +376,111 @@ def test_the_work_page_links_an_official_only_to_pages_they_may_read(towns, town
     html = _client(town_official).get(reverse("cadre_work", args=["youyi"])).content.decode()
     assert f'href="{reverse("points:review", args=["youyi"])}"' in html  # open to oversight
     assert f'href="{reverse("talks:list", args=["youyi"])}?status={Topic.Status.RAISED}"' in html
-    assert f'href="{reverse("talks:reports", args=["youyi"])}"' not in html  # cadres only
+    assert f'href="{reverse("talks:reports", args=["youyi"])}"' in html  # open to oversight
+    assert f'href="{reverse("publicity:book", args=["youyi"])}"' not in html  # the accountant's
+    cadre = member(towns["youyi"], Role.ACCOUNTANT)
+    html = _client(cadre).get(reverse("cadre_work", args=["youyi"])).content.decode()
+    assert f'href="{reverse("publicity:book", args=["youyi"])}"' in html
+
+
+# --- the invitation's text message ----------------------------------------------------------
+
+
+@pytest.fixture
+def texts(settings, eager_tasks):
+    settings.SITE_URL = "https://cun.example.cn"
+    LogBackend.outbox.clear()
+    return LogBackend.outbox
+
+
+def _invitation_texts(outbox):
+    return [s for s in outbox if s.template == "cadre_invitation"]
+
+
+def test_an_invitation_is_texted_to_the_number(
+    towns, town_official, texts, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _client(town_official).post(
+            reverse("cadre_invitations", args=["youyi"]),
+            {"phone": "138 0000 0053", "role": Role.ACCOUNTANT},
+        )
+    assert response.status_code == 302
+    [text] = _invitation_texts(texts)
+    assert text.phone == PHONE
+    # In Chinese, whatever the official's language: the village, the role, where to sign in.
+    assert text.params == {"village": "友谊村", "role": "会计", "site": "cun.example.cn"}
+    invitation = CadreInvitation.objects.get()
+    assert invitation.sms_sent_at is not None
+    # A retried run sends nothing more.
+    assert officials.invitation_sms(invitation_id=invitation.pk) is False
+    assert len(_invitation_texts(texts)) == 1
+
+
+def test_the_text_is_in_chinese_when_the_official_reads_english(
+    towns, town_official, texts, settings, django_capture_on_commit_callbacks
+):
+    client = _client(town_official)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("cadre_invitations", args=["youyi"]),
+            {"phone": "138 0000 0053", "role": Role.SECRETARY},
+            follow=True,
+        )
+    assert "is invited as" in response.content.decode()  # the official reads English
+    [text] = _invitation_texts(texts)
+    assert text.params["role"] == "党支部书记"
+
+
+def test_sending_an_expired_invitation_again_texts_again(
+    towns, town_official, texts, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        old = officials.invitation_create(
+            actor=town_official, village=towns["youyi"], phone=PHONE, role=Role.CADRE
+        )
+    CadreInvitation.objects.filter(pk=old.pk).update(expires_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        officials.invitation_create(
+            actor=town_official, village=towns["youyi"], phone=PHONE, role=Role.CADRE
+        )
+    assert [s.phone for s in _invitation_texts(texts)] == [PHONE, PHONE]
+
+
+def test_revoking_sends_nothing_and_a_revoked_invitation_is_not_texted(
+    towns, town_official, texts, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = officials.invitation_create(
+            actor=town_official, village=towns["youyi"], phone=PHONE, role=Role.CADRE
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _client(town_official).post(
+            reverse("cadre_invitation_revoke", args=["youyi", sent.pk])
+        )
+    assert response.status_code == 302
+    assert len(_invitation_texts(texts)) == 1
+    # Revoked before its text went out (the broker was down): the sweep sends nothing.
+    other = officials.invitation_create(
+        actor=town_official, village=towns["youyi"], phone="+8613800000054", role=Role.CADRE
+    )
+    officials.invitation_revoke(actor=town_official, invitation=other)
+    assert officials.invitation_sms(invitation_id=other.pk) is False
+    assert len(_invitation_texts(texts)) == 1
+
+
+def test_the_invitation_is_texted_by_the_outbox_when_the_broker_is_down(
+    towns, town_official, texts
+):
+    from villageaffairs import outbox
+    from villageaffairs.models import Outbox
+
+    # No commit callback runs here: as if the broker had refused the message.
+    invitation = officials.invitation_create(
+        actor=town_official, village=towns["youyi"], phone=PHONE, role=Role.CADRE
+    )
+    assert _invitation_texts(texts) == []
+    row = Outbox.objects.get(key=f"invitation.sms:{invitation.pk}")
+    assert outbox.run(row.pk)
+    assert [s.phone for s in _invitation_texts(texts)] == [PHONE]

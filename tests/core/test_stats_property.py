@@ -15,7 +15,7 @@ from talks.models import Event, Participation, Rating, RollEntry, Topic, Vote
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory, VillageFactory
 from tests.points.factories import RuleFactory
 from villageaffairs import dashboards, stats
-from villageaffairs.models import DailyStats, Village
+from villageaffairs.models import DailyStats, Household, Village
 
 TZ = ZoneInfo("Asia/Shanghai")
 ORIGIN = datetime.datetime(2026, 2, 20, tzinfo=TZ)  # the window crosses a quarter's end
@@ -68,6 +68,8 @@ finance = st.lists(
 )
 periods = st.tuples(st.integers(0, 160), st.integers(0, 160))
 aligned = st.tuples(st.sampled_from(["month", "quarter", "year"]), st.integers(0, 100))
+# The day each of the 12 households joined the platform, from 60 days before the window.
+joined = st.lists(st.integers(-60, 160), min_size=12, max_size=12)
 
 
 class TestAggregatesAgree(TestCase):
@@ -286,11 +288,15 @@ class TestAggregatesAgree(TestCase):
         )
 
     @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(topics, ledger, claims, votes, finance, periods, aligned)
+    @given(topics, ledger, claims, votes, finance, periods, aligned, joined)
     def test_daily_sums_equal_the_rows(
-        self, topic_rows, ledger_rows, claim_rows, vote_rows, finance_rows, period, anchor
+        self, topic_rows, ledger_rows, claim_rows, vote_rows, finance_rows, period, anchor, days
     ):
         self._build(topic_rows, ledger_rows, claim_rows, vote_rows, finance_rows)
+        households = [h for hs in self.households for h in hs]
+        for household, day in zip(households, days, strict=True):
+            created = ORIGIN + datetime.timedelta(days=day, hours=3)
+            Household.objects.filter(pk=household.pk).update(created_at=created)
         stats.backfill(FIRST_DAY, LAST_DAY)
 
         a, b = sorted(period)
@@ -321,3 +327,13 @@ class TestAggregatesAgree(TestCase):
         table = self._table(first, last)
         for village in self.villages:
             assert table[village.pk][f"active_new_{kind}"] == self._active(village, first, last)
+
+        # The dashboard's share of active households: over the households the village had at
+        # the end of the period, counted here from the rows.
+        lines, _total = dashboards.village_lines(self.villages, kind, first, last, stats.figures())
+        for village, line in zip(self.villages, lines, strict=True):
+            had = Household.objects.filter(village=village)
+            had = sum(1 for h in had if local(h.created_at) <= last)
+            active = self._active(village, first, last)
+            assert line.households == had
+            assert line.value("active") == (min(1.0, active / had) if had else None)

@@ -27,6 +27,7 @@ EVIDENCE = dict.fromkeys(PUBLIC, 404) | {"villager_here": 200, "cadre_here": 200
 # The finance group member lives in another household of the village.
 EVIDENCE["finance_here"] = 404
 EVIDENCE["grid_worker_here"] = 404  # the grid worker lives in a household of their own
+EVIDENCE |= OVERSEERS  # the officials over the village read the review queue, photos included
 
 
 def _photo_url(name):
@@ -144,9 +145,15 @@ CASES = [
     ),
     # The matrix runs with a public SITE_URL; without one the cadre is told so (409), not given
     # a sign that leads nowhere (tests/points/test_signs.py).
-    Case("points:sign_png", _sign_url, CADRES),
-    Case("points:sign_print", _post("points:sign_print", _sign_print("running")), CADRES),
-    Case("points:sign_print_file", _post("points:sign_print_file", _sign_print("done")), CADRES),
+    Case("points:sign_png", _sign_url, CADRES | OVERSEERS),
+    Case(
+        "points:sign_print", _post("points:sign_print", _sign_print("running")), CADRES | OVERSEERS
+    ),
+    Case(
+        "points:sign_print_file",
+        _post("points:sign_print_file", _sign_print("done")),
+        CADRES | OVERSEERS,
+    ),
     Case(
         "points:sign_print_retry",
         _post("points:sign_print_retry", _sign_print("failed")),

@@ -5,7 +5,7 @@ from datetime import date
 from django.urls import reverse
 
 from publicity.models import EntryImport, Question
-from tests.matrix import CADRES, CADRES_POST, MEMBERS_POST, PUBLIC, Case, expect
+from tests.matrix import CADRES, CADRES_POST, MEMBERS_POST, OVERSEERS, PUBLIC, Case, expect
 from tests.publicity.factories import (
     DisclosureFactory,
     attachment,
@@ -40,7 +40,8 @@ ALL_404 = dict.fromkeys(PUBLIC, 404)
 # Files of drafts and unpublished months: insiders only, 404 for everyone else, anonymous too
 # (a file has no sign-in page to send them to).
 # The finance group checks a month before it is published, so it is an insider too.
-INSIDER_FILE = dict(ALL_404, cadre_here=200, operator=200, finance_here=200)
+# The officials over the village read as insiders (read only).
+INSIDER_FILE = dict(ALL_404, cadre_here=200, operator=200, finance_here=200) | OVERSEERS
 # Real POSTs (with the CSRF token): whoever may act is sent back to the page.
 CADRES_DONE = CADRES | {"cadre_here": 302, "operator": 302}
 MEMBERS_DONE = MEMBERS_POST | {"villager_here": 302, "cadre_here": 302, "operator": 302}
@@ -110,6 +111,18 @@ def _open_month(p):
 CASES = [
     Case("publicity:index", lambda p: _u("index", p), PUBLIC),
     Case("publicity:item", lambda p: _u("item", p, published_item(p.here).pk), PUBLIC),
+    # A draft: for insiders only, the officials over the village included.
+    Case(
+        "publicity:item",
+        lambda p: _u("item", p, DisclosureFactory(village=p.here).pk),
+        INSIDER_FILE,
+    ),
+    # Posting to a page an official reads as an insider: read only (403); else not allowed.
+    _post(
+        "index",
+        lambda p: _u("index", p),
+        dict.fromkeys(PUBLIC, 405) | dict.fromkeys(OVERSEERS, 403),
+    ),
     Case("publicity:item_new", lambda p: _u("item_new", p), CADRES),
     Case("publicity:item_edit", lambda p: _u("item_edit", p, published_item(p.here).pk), CADRES),
     Case(
