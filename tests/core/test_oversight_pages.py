@@ -13,11 +13,12 @@ from points.models import Claim, SignPrint
 from publicity.models import Disclosure
 from talks.models import Comment, Topic
 from tests.conftest import officials_of
+from tests.core.matrix import _act as matrix_act
 from tests.factories import pending_join_request
 from tests.points.factories import evidence_photo
 from tests.publicity.factories import DisclosureFactory, book, entry
 from tests.talks.factories import TopicFactory, VoteFactory
-from villageaffairs.models import AssistedAct, AuditEntry, JoinRequest, Role
+from villageaffairs.models import AssistedAct, AuditEntry, JoinRequest
 
 # The forms of the base layout every signed-in page has: signing out, choosing the language.
 LAYOUT_FORMS = {"/accounts/logout/", "/i18n/setlang/"}
@@ -83,18 +84,7 @@ def _sign_print(p):
 
 
 def _act(p):
-    from django.core.files.base import ContentFile
-
-    act = AssistedAct(
-        village=p.here,
-        actor=p.cadre_here,
-        actor_role=Role.CADRE,
-        resident=p.villager_here.resident,
-        kind="talks.topic",
-        summary="代为反映：路灯坏了",
-    )
-    act.signature.save("sig.jpg", ContentFile(b"\xff\xd8\xff\xd9"), save=False)
-    act.save()
+    act = matrix_act(p)
     return reverse(
         "assist_act", args=[p.here.slug, act.pk]
     ), lambda: AssistedAct.objects.get(pk=act.pk).disputed_at is None
