@@ -1,6 +1,6 @@
 """`make load`: the villagers' evening mix under concurrent load, against gunicorn as deployed.
 
-Usage: python -m tests.load.run [--scale small|full] [--users 20,50] [--rate 50]
+Usage: python -m tests.load.run [--scale small|full] [--users 20,50] [--rate 50] [--open-users 10]
                                 [--seconds 15] [--workers N] [--port 8090] [--json PATH] [--cold]
 
 1. Data: the bench's villages (tests/bench/bench_points.py) in DATABASE_URL, built on the first
@@ -202,6 +202,12 @@ def main() -> None:
     parser.add_argument("--scale", choices=("small", "full"), default="full")
     parser.add_argument("--users", default="20,50", help="closed-loop user counts (comma list)")
     parser.add_argument("--rate", type=float, default=50, help="open loop: requests/s (0: skip)")
+    # Open loop: the users sharing --rate, each at rate/users requests a second. locust adds
+    # latency of its own that grows with its users at the same rate (at 50 req/s, measured
+    # against gunicorn's own request times of p95 12 ms: 5 users p95 33 ms, 10 users 57 ms,
+    # 25 users 110 ms, 50 users 250 ms); 10 users at 5 requests a second each keep the loop
+    # open for any request under 200 ms.
+    parser.add_argument("--open-users", type=int, default=10, help="open loop: users (≤ rate)")
     parser.add_argument("--seconds", type=float, default=15, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds per phase")
     parser.add_argument("--workers", type=int, default=default_workers())
@@ -262,7 +268,7 @@ def main() -> None:
             for users in args.users:
                 phases.append(phase(args, env, fixture_path, workdir, f"mix-{users}", "mix", users))
             if args.rate:
-                users = max(1, int(args.rate))
+                users = max(1, min(args.open_users, int(args.rate)))
                 name = f"mix-open-{args.rate:g}"
                 open_loop = phase(args, env, fixture_path, workdir, name, "mix", users, args.rate)
                 phases.append(open_loop)
