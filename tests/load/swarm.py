@@ -6,8 +6,9 @@
 Closed loop (no --rate): every simulated villager sends its next request as soon as the last one
 is answered, so the server runs at saturation. Open loop (--rate R): N users, each at R/N
 requests a second (locust's constant_throughput), i.e. R requests/s arriving whatever the
-latency (as long as a request takes under N/R seconds). Run in its own process: locust's gevent monkey-patches the
-standard library, which the harness (Django, subprocesses) must not share.
+latency (as long as a request takes under N/R seconds). Run in its own process: locust's
+gevent monkey-patches the standard library, which the harness (Django, subprocesses) must not
+share.
 """
 
 import argparse
