@@ -75,8 +75,8 @@ def _previous(snapshot, using=None) -> RankingSnapshot | None:
         return None
     if "_previous" not in snapshot.__dict__:
         using = using or router.db_for_read(RankingSnapshot)
-        found = _snapshots(snapshot.previous_id, snapshot.previous_id, using=using)
-        snapshot.__dict__["_previous"] = found[0] if found else None
+        previous = _snapshots.first(snapshot.previous_id, snapshot.previous_id, using=using)
+        snapshot.__dict__["_previous"] = previous
     return snapshot.__dict__["_previous"]
 
 
@@ -106,8 +106,9 @@ _latest_head = Prepared(
 
 def latest_snapshot_head(village_id: int, period: str, *, using=None):
     """The latest snapshot without its ranks (read when needed, from the same database)."""
-    found = _latest_head(village_id, period, using=using or router.db_for_read(RankingSnapshot))
-    return found[0] if found else None
+    return _latest_head.first(
+        village_id, period, using=using or router.db_for_read(RankingSnapshot)
+    )
 
 
 def household_standing(household: Household) -> HouseholdStanding:
@@ -199,8 +200,7 @@ def household_page(code: str, *, using: str):
 
     Its figures (score, balance, this year's score) come from the same statement as the
     version, so they can never be older than the key they are cached under."""
-    found = _household_page(code, key=(timezone.localdate().year,), using=using)
-    return found[0] if found else None
+    return _household_page.first(code, key=(timezone.localdate().year,), using=using)
 
 
 def household_page_version(household) -> tuple:

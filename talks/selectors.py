@@ -110,8 +110,7 @@ _topic = Prepared(_topic_query, kinds=(int, int))
 
 
 def topic(village, pk) -> Topic | None:
-    found = _topic(village.pk, pk, using=router.db_for_read(Topic))
-    return found[0] if found else None
+    return _topic.first(village.pk, pk, using=router.db_for_read(Topic))
 
 
 # How long a signed-out reader's copy of a topic page lasts at most: what its version does not

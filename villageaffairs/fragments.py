@@ -115,8 +115,8 @@ def anonymous_page(request, parts, render: Callable, *, params=(), timeout: int 
     """The response of ``render()``, or for an anonymous viewer the same page from the cache:
     keyed by ``parts`` (the versions of everything the page shows, as for a fragment, or a
     callable giving them, asked only for such a viewer), the address and the language, with a
-    fresh CSRF token in each form. Pages with other query
-    parameters than ``params`` are rendered each time (no key for every made-up address)."""
+    fresh CSRF token in each form. Pages with other query parameters than ``params`` are
+    rendered each time (no key for every made-up address)."""
     path = request.get_full_path()
     if not anonymous(request) or len(path) > _PAGE_PATH_MAX or set(request.GET) - set(params):
         return render()

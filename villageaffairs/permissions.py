@@ -82,8 +82,10 @@ def village_perms(user, village) -> frozenset[str]:
 def village_access(user, village) -> tuple[frozenset[str], frozenset[str]]:
     """The user's roles and flags in the village, from one query (both are on every village
     page's request)."""
-    if not user.is_authenticated or village is None:
-        return frozenset(), ALL if user.is_authenticated and user.is_operator else frozenset()
+    if not user.is_authenticated:
+        return frozenset(), frozenset()
+    if village is None:
+        return frozenset(), ALL if user.is_operator else frozenset()
     from django.db.models import CharField, Value
 
     from villageaffairs.models import RegionOfficial

@@ -62,3 +62,8 @@ class Prepared:
         chained = queryset._chain()
         chained.query.get_compiler = lambda *args, **kwargs: run
         return list(chained)
+
+    def first(self, *values, key: tuple = (), using: str = "default"):
+        """The first of ``self(...)``, or None."""
+        found = self(*values, key=key, using=using)
+        return found[0] if found else None

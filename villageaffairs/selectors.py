@@ -22,8 +22,7 @@ _village_by_slug = Prepared(_village_by_slug_query)
 
 
 def village_by_slug(slug: str) -> Village | None:
-    found = _village_by_slug(slug, using=router.db_for_read(Village))
-    return found[0] if found else None
+    return _village_by_slug.first(slug, using=router.db_for_read(Village))
 
 
 def village_search(q: str = ""):
