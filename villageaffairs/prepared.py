@@ -11,16 +11,95 @@ Strings and integers are prepared (their stand-ins, a string with a NUL in it an
 negative number, are never another value of these queries); values that change the query's
 shape or its other parameters are passed as ``key`` and compiled once per distinct key. The
 values are compared for equality (an integer beyond 64 bits matches nothing).
+
+**On PostgreSQL the plan is kept too.** PostgreSQL plans every statement it is sent: 2.4 ms for
+the topic page's read of its topic (nine joins), 0.6 ms for the courtyard page's, against 0.3
+and 0.2 ms to run them. So a query run a second time on the same connection is made a
+server-side prepared statement (``PREPARE va_prepared_N AS …``), and from then on that
+connection is sent ``EXECUTE va_prepared_N(values)``; after five runs PostgreSQL keeps a generic
+plan and plans no more. A connection used once (``CONN_MAX_AGE = 0``) never prepares anything. A
+prepared statement lives as long as its connection (a new connection prepares again) and
+survives a rolled-back transaction; one that cannot be prepared is run as plain SQL. Behind a
+pooler in transaction mode (PgBouncer's), where a session's statements do not follow it, set
+``DATABASE_PREPARED_STATEMENTS=false``.
 """
 
 import copy
+import itertools
+import re
 import threading
+import weakref
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connections
 
 _INT64 = (-(2**63), 2**63 - 1)
 _STAND_INS = {str: lambda n: f"\x00prepared-{n}\x00", int: lambda n: -2_000_000_000 - n}
+
+
+#: raw connection -> {SQL: statement name, or None if it could not be prepared}; and how often
+#: each SQL ran on it before being prepared.
+_statements: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_runs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_names = itertools.count(1)
+#: One name per SQL, whatever the connection; and back (logs show ``EXECUTE name(…)``).
+_name_of: dict[str, str] = {}
+_sources: dict[str, str] = {}
+_PLACEHOLDER = re.compile(r"%[s%]")
+_EXECUTE = re.compile(r"^EXECUTE (va_prepared_\d+)\b")
+
+
+def source(sql: str) -> str:
+    """The SQL a logged ``EXECUTE va_prepared_N(…)`` ran (other SQL as it is)."""
+    found = _EXECUTE.match(sql)
+    return _sources.get(found.group(1), sql) if found else sql
+
+
+def _numbered(sql: str) -> str:
+    """Django's ``%s`` placeholders as PostgreSQL's ``$1 … $n`` (and ``%%`` as ``%``)."""
+    numbers = itertools.count(1)
+    return _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
+
+
+def _server_statement(using: str, sql: str) -> str | None:
+    """The name of ``sql`` prepared on this thread's connection to ``using``: prepared at its
+    second run on that connection; None while it runs as plain SQL."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not getattr(settings, "PREPARED_STATEMENTS", True):
+        return None
+    connection.ensure_connection()
+    raw = connection.connection
+    known = _statements.setdefault(raw, {})
+    if sql in known:
+        return known[sql]
+    runs = _runs.setdefault(raw, {})
+    runs[sql] = runs.get(sql, 0) + 1
+    if runs[sql] < 2:
+        return None
+    from psycopg2 import DatabaseError
+    from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_INTRANS
+
+    status = raw.get_transaction_status()
+    if status not in (TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_INTRANS):
+        return None  # a failed transaction: try again on a later run
+    name = _name_of.get(sql) or _name_of.setdefault(sql, f"va_prepared_{next(_names)}")
+    _sources[name] = sql
+    in_transaction = status == TRANSACTION_STATUS_INTRANS
+    # Straight on the driver's cursor: a one-off per connection, not one of the page's queries.
+    with raw.cursor() as cursor:
+        try:
+            if in_transaction:  # a refused PREPARE must not spoil the caller's transaction
+                cursor.execute("SAVEPOINT va_prepare")
+            cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+            if in_transaction:
+                cursor.execute("RELEASE SAVEPOINT va_prepare")
+        except DatabaseError:
+            if in_transaction:
+                cursor.execute("ROLLBACK TO SAVEPOINT va_prepare")
+            name = None
+    known[sql] = name
+    return name
 
 
 class Prepared:
@@ -45,20 +124,36 @@ class Prepared:
             places = [[i for i, p in enumerate(params) if p == s] for s in stand_ins]
             if not all(places):  # a value did not reach the SQL as itself: nothing to prepare
                 raise ValueError(f"{self.build.__qualname__}: a value is not a plain parameter")
-            compiled[slot] = (queryset, compiler, sql, tuple(params), places)
+            converters = {}
+
+            def get_converters(expressions, _compute=compiler.get_converters):
+                # The same columns each run: Django would work their converters out each time.
+                if "found" not in converters:
+                    converters["found"] = _compute(expressions)
+                return converters["found"]
+
+            compiled[slot] = (queryset, compiler, sql, tuple(params), places, get_converters)
         return compiled[slot]
 
     def __call__(self, *values: str, key: tuple = (), using: str = "default") -> list:
         values = [kind(value) for value, kind in zip(values, self.kinds, strict=True)]
         if any(type(value) is int and not _INT64[0] <= value <= _INT64[1] for value in values):
             return []  # no key is that large (the ORM answers so too; SQLite would raise)
-        queryset, compiler, sql, params, places = self._compiled(key, using)
+        queryset, compiler, sql, params, places, get_converters = self._compiled(key, using)
         filled = list(params)
         for value, at in zip(values, places, strict=True):
             for i in at:
                 filled[i] = value
         run = copy.copy(compiler)
-        run.as_sql = lambda *args, **kwargs: (sql, filled)
+        name = _server_statement(using, sql)
+        if name is not None:
+            run.as_sql = lambda *args, **kwargs: (
+                f"EXECUTE {name}({', '.join(['%s'] * len(filled))})",
+                filled,
+            )
+        else:
+            run.as_sql = lambda *args, **kwargs: (sql, filled)
+        run.get_converters = get_converters
         chained = queryset._chain()
         chained.query.get_compiler = lambda *args, **kwargs: run
         return list(chained)

@@ -120,6 +120,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 # Read replicas (streaming standbys): public pages for anonymous visitors read from them;
 # writes, signed-in users and a client's reads right after its own write use the primary.
+# The hot pages' queries become server-side prepared statements on a persistent connection
+# (villageaffairs/prepared.py); off behind a pooler in transaction mode.
+PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
 DATABASES.update(
     replica_databases(

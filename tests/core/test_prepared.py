@@ -4,10 +4,12 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from points import selectors
 from points.services import award_direct, rankings_recompute
 from tests.factories import HouseholdFactory
+from villageaffairs import prepared
 from villageaffairs.models import Household
 from villageaffairs.prepared import Prepared
 
@@ -83,3 +85,104 @@ def test_an_integer_beyond_64_bits_finds_nothing_and_raises_nothing(people, clie
     assert talks_selectors.topic(people.here, -(2**70)) is None
     response = client.get(f"/v/{people.here.slug}/talks/{2**64}/")
     assert response.status_code == 404
+
+
+# --- server-side prepared statements (PostgreSQL) -------------------------------------------
+
+
+def _postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("server-side prepared statements are PostgreSQL's")
+
+
+def _runs(code):
+    with CaptureQueriesContext(connection) as captured:
+        found = selectors.household_page(code, using="default")
+    return found, [q["sql"] for q in captured.captured_queries]
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_the_second_run_on_a_connection_executes_a_prepared_statement(people):
+    _postgres()
+    connection.close()  # a connection of its own: nothing prepared on it yet
+    household = HouseholdFactory(village=people.here)
+    first, sqls = _runs(household.code)
+    assert first.code == household.code and not sqls[0].startswith("EXECUTE")
+    for _ in range(7):  # past the five custom plans, PostgreSQL's generic plan is used
+        again, sqls = _runs(household.code)
+        assert [again.pk, again.name, again.village.name] == [
+            first.pk,
+            first.name,
+            first.village.name,
+        ]
+    assert len(sqls) == 1 and sqls[0].startswith("EXECUTE va_prepared_")
+    assert 'FROM "villageaffairs_household"' in prepared.source(sqls[0])
+    # Other values go through the same statement, odd ones included.
+    other = HouseholdFactory(village=people.here)
+    assert _runs(other.code)[0].pk == other.pk
+    assert _runs("' OR 1=1 --")[0] is None
+    assert _runs("%s")[0] is None
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_and_a_rolled_back_transaction_keep_it_working(people):
+    _postgres()
+    from django.db import transaction
+
+    household = HouseholdFactory(village=people.here)
+    for _ in range(3):
+        assert _runs(household.code)[0].pk == household.pk
+    connection.close()  # the server forgets its statements with the session
+    for _ in range(3):
+        assert _runs(household.code)[0].pk == household.pk
+    connection.close()
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        _runs(household.code)
+        _runs(household.code)  # prepared inside the transaction
+        raise Undo
+    found, sqls = _runs(household.code)
+    assert found.pk == household.pk and sqls[0].startswith("EXECUTE")
+
+
+@pytest.mark.integration
+def test_sql_that_cannot_be_prepared_runs_plain_and_spoils_no_transaction(people):
+    _postgres()
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    # A parameter whose type PostgreSQL cannot infer ($1 IS NOT NULL).
+    odd = Prepared(
+        lambda code: Household.objects.filter(code=code).annotate(
+            echo=RawSQL("%s IS NOT NULL", (code,), output_field=BooleanField())
+        )
+    )
+    household = HouseholdFactory(village=people.here)
+    for _ in range(3):
+        assert [(h.pk, h.echo) for h in odd(household.code)] == [(household.pk, True)]
+    assert list(prepared._statements[connection.connection].items())[-1][1] is None
+    assert Household.objects.filter(pk=household.pk).exists()  # the transaction still works
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_the_setting_turns_them_off(people, settings):
+    _postgres()
+    settings.PREPARED_STATEMENTS = False
+    connection.close()
+    household = HouseholdFactory(village=people.here)
+    for _ in range(3):
+        found, sqls = _runs(household.code)
+    assert found.pk == household.pk and not sqls[0].startswith("EXECUTE")
+
+
+def test_placeholders_are_numbered_and_percent_signs_unescaped():
+    assert prepared._numbered("a = %s AND b LIKE '%%x' OR c = %s") == (
+        "a = $1 AND b LIKE '%x' OR c = $2"
+    )
+    assert prepared.source("SELECT 1") == "SELECT 1"

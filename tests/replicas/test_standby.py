@@ -21,7 +21,7 @@ from talks.models import Comment, Topic
 from tests.factories import HouseholdFactory, VillageFactory, member
 from tests.replicas.conftest import DATABASES, REPLICA, resume_replay, wait_for_replay
 from tests.talks.factories import TopicFactory, topic_in
-from villageaffairs import replicas
+from villageaffairs import prepared, replicas
 from villageaffairs.db_router import lsn_value, routing
 from villageaffairs.models import Heartbeat, Role
 
@@ -39,12 +39,13 @@ def _queries(alias):
 
 def _page_queries(captured):
     """The queries of the page itself, without the routing's probe of the replica."""
-    return [q["sql"] for q in captured.captured_queries if PROBE not in q["sql"]]
+    sqls = [prepared.source(q["sql"]) for q in captured.captured_queries]
+    return [sql for sql in sqls if PROBE not in sql]
 
 
 def _only_the_village(captured):
     """The primary served no more than the tenancy's lookup of the village by its slug."""
-    sqls = [q["sql"] for q in captured.captured_queries]
+    sqls = [prepared.source(q["sql"]) for q in captured.captured_queries]
     return len(sqls) <= 1 and all('FROM "villageaffairs_village"' in sql for sql in sqls)
 
 
