@@ -11,7 +11,7 @@ import logging
 import time
 
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -35,9 +35,28 @@ _METHODS = (
 )
 
 
+class ReusedClients(RedisCacheClient):
+    """Django's client makes a new ``redis.Redis`` around its connection pool for every cache
+    call, which costs as much CPU as the GET itself (85 µs against 76 on the bench machine).
+    Keep one per pool instead: a ``redis.Redis`` is safe to share, and Django's caches are per
+    thread anyway."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = super().get_client(key, write=write)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = ReusedClients
         self._fallback = LocMemCache(f"resilient-{server}", {"TIMEOUT": params.get("TIMEOUT", 300)})
         self._paused_until = 0.0
 

@@ -48,3 +48,11 @@ def test_pages_and_sign_in_work_with_redis_down(client, redis_down, people):
     # allauth's rate limits use the cache: the sign-in page answers, it does not 500.
     response = client.post(reverse("account_login"), {"login": "13800000009", "password": "x"})
     assert response.status_code in (200, 302)
+
+
+def test_one_redis_client_per_pool_is_kept(redis_down):
+    # Django's own client builds a redis.Redis per call; ours reuses it (and still falls back).
+    client = caches["default"]._cache
+    assert client.get_client() is client.get_client()
+    assert client.get_client(write=True) is client.get_client(write=True)
+    assert cache.get("k", "fallback") == "fallback"
