@@ -471,8 +471,8 @@ def village_home_version(request):
     """The key of the village home's points section: the latest all-time snapshot (read on
     the alias its content is read from, before it)."""
     using = fragments.read_alias(request, RankingSnapshot)
-    latest = _latest(request.village.pk, RankingSnapshot.Period.ALL).using(using)
-    return latest.values_list("pk", flat=True).first()
+    head = latest_snapshot_head(request.village.pk, RankingSnapshot.Period.ALL, using=using)
+    return head.pk if head is not None else None
 
 
 def village_home_context(request) -> dict:

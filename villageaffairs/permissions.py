@@ -5,6 +5,7 @@ user may do in a village. Apps add their flags here so the whole map can be read
 """
 
 from villageaffairs.models import Role
+from villageaffairs.prepared import Prepared
 
 # Pages every visitor may see (directory, village home, rules, ranking, talks, disclosures).
 PUBLIC = None
@@ -79,6 +80,32 @@ def village_perms(user, village) -> frozenset[str]:
     return village_access(user, village)[1]
 
 
+def _access_query(user_id: int, village_id: int, town_id: int):
+    from django.db.models import CharField, Value
+
+    from villageaffairs.models import RegionOfficial, RoleAssignment, Village
+    from villageaffairs.regions import over_village_q
+
+    official = (
+        RegionOfficial.objects.filter(over_village_q(Village(region_id=town_id)), user_id=user_id)
+        .annotate(mark=Value(_OFFICIAL_MARK, output_field=CharField()))
+        .values_list("mark")
+    )
+    roles = RoleAssignment.objects.filter(user_id=user_id, village_id=village_id)
+    return roles.values_list("role").union(official)
+
+
+def _read_alias() -> str:
+    from django.db import router
+
+    from villageaffairs.models import RoleAssignment
+
+    return router.db_for_read(RoleAssignment) or "default"
+
+
+_access = Prepared(_access_query, kinds=(int, int, int))
+
+
 def village_access(user, village) -> tuple[frozenset[str], frozenset[str]]:
     """The user's roles and flags in the village, from one query (both are on every village
     page's request)."""
@@ -86,19 +113,9 @@ def village_access(user, village) -> tuple[frozenset[str], frozenset[str]]:
         return frozenset(), frozenset()
     if village is None:
         return frozenset(), ALL if user.is_operator else frozenset()
-    from django.db.models import CharField, Value
-
-    from villageaffairs.models import RegionOfficial
-    from villageaffairs.regions import over_village_q
-
-    official = (
-        RegionOfficial.objects.filter(over_village_q(village), user=user)
-        .annotate(mark=Value(_OFFICIAL_MARK, output_field=CharField()))
-        .values_list("mark", flat=True)
-    )
-    found = set(
-        user.village_roles.filter(village=village).values_list("role", flat=True).union(official)
-    )
+    # The town's id stands for "no region" as -1, which no region has.
+    town = village.region_id if village.region_id is not None else -1
+    found = {row[0] for row in _access(user.pk, village.pk, town, using=_read_alias())}
     roles = frozenset(found - {_OFFICIAL_MARK})
     if user.is_operator:
         return roles, ALL
