@@ -65,6 +65,9 @@ def settings_for(village: Village) -> PointsSettings:
 
 def _lock_balance(household: Household) -> Balance:
     """The household's balance row, created if missing, locked until the transaction ends."""
+    locked = Balance.objects.select_for_update().filter(household=household).first()
+    if locked is not None:  # one query when the row exists, as it nearly always does
+        return locked
     Balance.objects.get_or_create(
         household=household, defaults={"village_id": household.village_id}
     )

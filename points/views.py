@@ -35,6 +35,7 @@ def _my_household(request) -> Household:
     ).first()
     if household is None:
         raise Http404("No household.")
+    household.village = request.village  # found in it: no second read of the village
     return household
 
 

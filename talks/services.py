@@ -82,8 +82,10 @@ def _clean_text(value: str, *, field: str, max_length: int, required: bool = Tru
     return value
 
 
-def _move(topic: Topic, action: str, **fields) -> str:
-    """Apply a state transition with a conditional UPDATE; refuse it if it is illegal now."""
+def _move(topic: Topic, action: str, *, locked: bool = False, **fields) -> str:
+    """Apply a state transition with a conditional UPDATE; refuse it if it is illegal now.
+    ``locked``: the topic was read with ``_locked`` in this transaction, so its status cannot
+    have moved since."""
     new = states.target(action, topic.status) if topic.status in states.sources(action) else None
     if new is None:
         raise TalksError(
@@ -93,7 +95,7 @@ def _move(topic: Topic, action: str, **fields) -> str:
         )
     if new == topic.status and not fields:
         # Same status: still make sure nobody moved it meanwhile.
-        if not Topic.objects.filter(pk=topic.pk, status=topic.status).exists():
+        if not locked and not Topic.objects.filter(pk=topic.pk, status=topic.status).exists():
             raise TalksError(_("The matter changed meanwhile. Reload the page."), code="stale")
         return new
     moved = Topic.objects.filter(pk=topic.pk, status=topic.status).update(status=new, **fields)
@@ -434,7 +436,7 @@ def comment_post(*, actor, topic: Topic, text: str, parent: Comment | None = Non
     _require(actor, topic.village, "talks.comment")
     text = _clean_text(text, field="text", max_length=COMMENT_MAX)
     topic = _locked(topic)
-    _move(topic, "comment")
+    _move(topic, "comment", locked=True)
     if parent is not None:
         if parent.topic_id != topic.pk:
             raise TalksError(_("That comment belongs to another matter."), code="other_topic")

@@ -326,3 +326,17 @@ def test_admin_rule_edit_keeps_history(client, people, rule):
     assert revision.changes == {"points": [8, 10]} and revision.note == "村民代表会议通过"
     body = client.get(reverse("points:rules", args=[people.here.slug])).content.decode()
     assert "村民代表会议通过" in body
+
+
+def test_a_claim_costs_a_fixed_number_of_queries(
+    client, people, rule, django_assert_max_num_queries
+):
+    # The evening's writes are a quarter of the load's work: the village is read once (not
+    # again for the audit entry), the balance row is locked in one query when it exists.
+    client.force_login(people.villager_here)
+    _claim_post(client, people, rule, [], key="0d9c6e1a-5b7f-4c3e-8a2d-9e1f0a3b4c5d")
+    # session, user, village, rights, household, rule, (savepoint), lock, resubmission, limit,
+    # claim, audit entry
+    with django_assert_max_num_queries(12):
+        response = _claim_post(client, people, rule, [])
+    assert response.status_code == 302 and Claim.objects.count() == 2

@@ -354,3 +354,19 @@ def test_a_villager_cannot_keep_a_reported_comment(people):
         services.comment_keep(actor=people.villager_here, comment=comment)
     comment.refresh_from_db()
     assert comment.reports_kept == 0
+
+
+def test_a_comment_costs_a_fixed_number_of_queries(client, people, django_assert_max_num_queries):
+    # The evening's writes are a quarter of the load's work: the topic locked for the comment
+    # is not asked again whether it is still open.
+    topic = topic_in(S.DISCUSSING, village=people.here, author=people.cadre_here)
+    client.force_login(people.villager_here)
+    url = reverse("talks:comment", args=[people.here.slug, topic.pk])
+    client.post(url, {"text": "第一条"})
+    # session, user, village, rights, topic, (savepoint), rights, lock, comment, count, event,
+    # notification, (release)
+    with django_assert_max_num_queries(13):
+        response = client.post(url, {"text": "同意，晚上确实太黑了。"})
+    assert response.status_code == 302
+    assert Comment.objects.filter(topic=topic).count() == 2
+    assert Notification.objects.filter(user=people.cadre_here, kind="comment").count() == 2
