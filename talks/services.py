@@ -7,6 +7,7 @@ publishes the one result. Ballots lock the vote row, so a ballot either commits 
 closer counts or sees the vote closed and is refused.
 """
 
+import dataclasses
 import json
 import secrets
 from dataclasses import dataclass
@@ -1300,12 +1301,14 @@ def _claim_close(ids: list[int], now, *, early: bool) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _write_results(votes: list[Vote]) -> None:
+def _write_results(votes: list) -> None:
     """One UPDATE … FROM (VALUES …) on PostgreSQL (Django's bulk_update builds a CASE per row
     and field, which costs most of a 10,000-vote beat run); bulk_update elsewhere."""
     fields = ["counts", "households_voted", "ballots_cast", "quorum_met", "passed"]
     if connection.vendor != "postgresql":
-        Vote.objects.bulk_update(votes, fields, batch_size=500)
+        # The beat's votes are values (_DueVote), not models: the fields are copied over.
+        rows = [Vote(pk=v.pk, **{name: getattr(v, name) for name in fields}) for v in votes]
+        Vote.objects.bulk_update(rows, fields, batch_size=500)
         return
     table = connection.ops.quote_name(Vote._meta.db_table)
     for start in range(0, len(votes), 1000):
@@ -1325,7 +1328,7 @@ def _write_results(votes: list[Vote]) -> None:
             cursor.execute(sql, params)
 
 
-def _count_ballots(votes: list[Vote]) -> dict[int, list[int]]:
+def _count_ballots(votes: list) -> dict[int, list[int]]:
     """Ballots by option: the anonymous ones for secret votes, the named ones otherwise."""
     raw: dict[int, dict[int, int]] = {}
     for model, ids in (
@@ -1340,7 +1343,7 @@ def _count_ballots(votes: list[Vote]) -> dict[int, list[int]]:
     return {v.pk: [raw.get(v.pk, {}).get(i, 0) for i in range(len(v.options))] for v in votes}
 
 
-def _reshuffle(votes: list[Vote]) -> None:
+def _reshuffle(votes: list) -> None:
     """Rewrite a closed secret vote's ballots and receipts in random order with new keys, so
     not even where the rows lie on disk follows the order people voted in (the old row
     versions go at the next vacuum)."""
@@ -1355,33 +1358,51 @@ def _reshuffle(votes: list[Vote]) -> None:
         model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
 
 
-# What closing reads of a vote (the beat loads thousands at a time).
-_CLOSING_FIELDS = (
-    "village_id",
-    "topic_id",
-    "question",
-    "options",
-    "electorate_size",
-    "household_count",
-    "quorum",
-    "threshold",
-    "secret",
-    "adoption",
-)
+@dataclass(slots=True)
+class _DueVote:
+    """What the beat reads of a vote to close it, and its results: a model instance per vote
+    (10,000 in a run) cost more than the values."""
+
+    pk: int
+    village_id: int
+    topic_id: int
+    question: str
+    options: list
+    electorate_size: int
+    household_count: int
+    quorum: str
+    threshold: str
+    secret: bool
+    adoption: str
+    topic_author_id: int
+    village_slug: str
+    counts: list = dataclasses.field(default_factory=list)
+    households_voted: int = 0
+    ballots_cast: int = 0
+    quorum_met: bool | None = None
+    passed: bool | None = None
+    closed_at: datetime | None = None
 
 
-def _closing_votes(won: list[int], *, whole: bool) -> list[Vote]:
-    """The votes a closer won, with their topic's author and village's slug as plain values.
-    ``whole``: every field, topic and village loaded (one vote closed and handed back); else
-    only what closing reads, without building a topic and a village per vote."""
-    votes = Vote.objects.filter(pk__in=won).annotate(
-        topic_author_id=F("topic__author_id"), village_slug=F("village__slug")
-    )
-    votes = votes.select_related("topic", "village") if whole else votes.only(*_CLOSING_FIELDS)
-    return list(votes.order_by("pk"))
+# The columns read, in order: the fields without a default.
+_DUE_FIELDS = [
+    f.name
+    for f in dataclasses.fields(_DueVote)
+    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+]
 
 
-def _publish(votes: list[Vote], now) -> list[Vote]:
+def _closing_votes(won: list[int], *, whole: bool) -> list:
+    """The votes a closer won, with their topic's author and village's slug. ``whole``: Vote
+    instances with their topic and village (one vote closed and handed back); else _DueVote."""
+    votes = Vote.objects.filter(pk__in=won).order_by("pk")
+    votes = votes.annotate(topic_author_id=F("topic__author_id"), village_slug=F("village__slug"))
+    if whole:
+        return list(votes.select_related("topic", "village"))
+    return [_DueVote(*row) for row in votes.values_list(*_DUE_FIELDS)]
+
+
+def _publish(votes: list, now) -> list:
     """Count the ballots of the votes this closer won; write their results, their timeline
     events and their authors' notifications."""
     _reshuffle(votes)
