@@ -1461,7 +1461,7 @@ def _publish(votes: list, now) -> list:
 class _Closing:
     """A vote being closed, with what its event and notification say beyond the vote row."""
 
-    vote: Vote
+    vote: Vote | _DueVote
     turnout: str | None
     text: str
     url: str
