@@ -110,13 +110,20 @@ def _ensure_extras(big, scale: str, writers: int):
     User = get_user_model()
     prefix = f"load-{scale}-"
     with transaction.atomic():
-        have = User.objects.filter(username__startswith=prefix).count()
+        # The villagers only: the secretary made below shares the prefix, has no household,
+        # and must neither be counted here nor handed out as a writer.
+        villagers = User.objects.filter(username__regex=rf"^{prefix}h?[0-9]+$")
+        have = villagers.count()
         if have < writers:
-            homes = list(Household.objects.filter(village=big).order_by("pk")[have:writers])
+            homes = list(
+                Household.objects.filter(village=big)
+                .exclude(residents__user__in=villagers)
+                .order_by("pk")[: writers - have]
+            )
             made = User.objects.bulk_create(
                 [
-                    User(username=f"{prefix}{n}", display_name=f"村民{n}", password="!")
-                    for n in range(have, have + len(homes))
+                    User(username=f"{prefix}h{h.pk}", display_name=f"村民{h.pk}", password="!")
+                    for h in homes
                 ]
             )
             Resident.objects.bulk_create(
@@ -128,7 +135,7 @@ def _ensure_extras(big, scale: str, writers: int):
             RoleAssignment.objects.bulk_create(
                 [RoleAssignment(user=u, village=big, role=Role.VILLAGER) for u in made]
             )
-        users = list(User.objects.filter(username__startswith=prefix).order_by("pk")[:writers])
+        users = list(villagers.order_by("pk")[:writers])
         secretary, created = User.objects.get_or_create(
             username=f"{prefix}secretary", defaults={"display_name": "书记", "password": "!"}
         )

@@ -14,6 +14,7 @@ from points.models import Claim
 from talks import services as talks_services
 from tests.factories import HouseholdFactory, VillageFactory, member
 from tests.load import data, mix, run, summary
+from villageaffairs.models import Household
 
 # --- the mix --------------------------------------------------------------------------------
 
@@ -68,6 +69,21 @@ def test_url_pools_resolve_to_the_views_of_their_kind(village_with_talks):
 
 
 # --- the writers' sessions ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_writers_are_villagers_with_a_household_on_every_run():
+    # A second run asking for more writers must not hand out the secretary (who shares the
+    # users' prefix and has no household: its claims answered 404 under load).
+    big = VillageFactory()
+    for _ in range(6):
+        HouseholdFactory(village=big)
+    for wanted in (2, 5, 3):
+        users, _rule, _topics = data._ensure_extras(big, "t", wanted)
+        assert len(users) == wanted == len({u.pk for u in users})
+        for user in users:
+            assert user.username != "load-t-secretary"
+            assert Household.objects.filter(village=big, residents__user=user).count() == 1
 
 
 @pytest.mark.django_db
