@@ -4,7 +4,12 @@ import pytest
 from django.core.cache import cache, caches
 from django.urls import reverse
 
+from tests import faults
 from villageaffairs import cache as resilient
+
+# The private Redis of the fault-injection fixtures (tests/faults.py), used by name below.
+private_redis = faults.private_redis
+on_private_redis = faults.on_private_redis
 
 DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at once
 
@@ -56,3 +61,21 @@ def test_one_redis_client_per_pool_is_kept(redis_down):
     assert client.get_client() is client.get_client()
     assert client.get_client(write=True) is client.get_client(write=True)
     assert cache.get("k", "fallback") == "fallback"
+
+
+@pytest.mark.integration
+def test_the_kept_client_survives_redis_stopped_and_started_again(on_private_redis):
+    import redis as redis_py
+
+    direct = redis_py.Redis.from_url(on_private_redis.url)
+    cache.set("before", 1)
+    assert cache.get("before") == 1
+    on_private_redis.stop()  # stopped mid-use: the fallback answers, nothing raises
+    assert cache.get("before") is None
+    cache.set("during", 2)
+    assert cache.get("during") == 2
+    on_private_redis.start()
+    caches["default"]._paused_until = 0.0  # the pause after a failure is over
+    cache.set("after", 3)
+    assert cache.get("after") == 3
+    assert any(key.endswith(b":after") for key in direct.keys("*"))  # in Redis, not in memory
