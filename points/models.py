@@ -603,10 +603,18 @@ class Rank:
 class RankingSnapshot(models.Model):
     """One recomputation of a village's ranking (all-time or one year), ranks included.
 
-    The ranks are one compact text column, ``household_id:rank:score`` joined by commas, written
-    by one INSERT … SELECT … RANK() OVER (…) … GROUP BY village: a recompute of every village
-    writes one row per village and period, not one per household (a village's ranks are a few
-    thousand entries at most, read whole and parsed in well under a millisecond).
+    The ranks are one compact text column written by one INSERT … SELECT … RANK() OVER (…) …
+    GROUP BY village: a recompute of every village writes one row per village and period, not
+    one per household (a village's ranks are a few thousand entries at most, read whole and
+    parsed in well under a millisecond). Two formats, told apart by the first entry:
+
+    - ``household_id:score`` joined by commas, best first (PostgreSQL writes this one, ordered
+      by ``STRING_AGG(… ORDER BY score DESC)``). The rank is not stored: it follows from the
+      order, a household's rank being 1 + the number of entries before the first one with its
+      score (standard competition ranking). Leaving it out makes the recompute's text fold
+      much cheaper.
+    - ``household_id:rank:score`` joined by commas, in any order: snapshots stored before, and
+      SQLite's (its GROUP_CONCAT cannot be ordered before SQLite 3.44).
     """
 
     class Period(models.TextChoices):
@@ -632,31 +640,46 @@ class RankingSnapshot(models.Model):
     def __str__(self):
         return f"{self.village} {self.get_period_display()} {self.computed_at:%Y-%m-%d %H:%M}"
 
+    def _places(self):
+        """(household id, rank, score) of every entry, in the stored order."""
+        items = self.standings.split(",") if self.standings else []
+        if items and items[0].count(":") == 2:  # household_id:rank:score
+            for item in items:
+                household_id, rank, score = item.split(":")
+                yield int(household_id), int(rank), int(score)
+            return
+        rank, previous = 0, None  # household_id:score, best first
+        for position, item in enumerate(items, 1):
+            household_id, score = item.split(":")
+            score = int(score)
+            if score != previous:
+                rank, previous = position, score
+            yield int(household_id), rank, score
+
     def ranks(self) -> list[Rank]:
         """Every household's place, best first (ties by household)."""
-        rows = []
-        for item in self.standings.split(",") if self.standings else ():
-            household_id, rank, score = item.split(":")
-            rows.append(Rank(int(household_id), int(rank), int(score)))
+        rows = [Rank(*place) for place in self._places()]
         rows.sort(key=lambda row: (row.rank, row.household_id))
         return rows
 
     def rank_map(self) -> dict[int, int]:
         """household id → rank."""
-        if not self.standings:
-            return {}
-        pairs = (item.split(":", 2) for item in self.standings.split(","))
-        return {int(household_id): int(rank) for household_id, rank, _score in pairs}
+        return {household_id: rank for household_id, rank, _score in self._places()}
 
     def rank_of(self, household_id: int) -> Rank | None:
         """One household's place, found without parsing the whole table."""
-        table = "," + self.standings
+        table = "," + self.standings + ","
         start = table.find(f",{household_id}:")
         if start < 0:
             return None
-        end = table.find(",", start + 1)
-        _household, rank, score = table[start + 1 : None if end < 0 else end].split(":")
-        return Rank(household_id, int(rank), int(score))
+        fields = table[start + 1 : table.find(",", start + 1)].split(":")
+        if len(fields) == 3:  # household_id:rank:score
+            return Rank(household_id, int(fields[1]), int(fields[2]))
+        # household_id:score, best first: the rank is one more than the number of entries
+        # before the first with the same score. ":<score>," matches only a whole score field
+        # (a household id follows a comma), and the leading comma counts as the "one more".
+        first = table.find(f":{fields[1]},")
+        return Rank(household_id, table.count(",", 0, first), int(fields[1]))
 
 
 class Suspension(models.Model):
