@@ -103,8 +103,9 @@ def _runs(code):
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_the_second_run_on_a_connection_executes_a_prepared_statement(people):
+def test_the_second_run_on_a_connection_executes_a_prepared_statement(people, settings):
     _postgres()
+    settings.PREPARED_STATEMENTS = True  # off by default
     connection.close()  # a connection of its own: nothing prepared on it yet
     household = HouseholdFactory(village=people.here)
     first, sqls = _runs(household.code)
@@ -127,8 +128,9 @@ def test_the_second_run_on_a_connection_executes_a_prepared_statement(people):
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_a_new_connection_and_a_rolled_back_transaction_keep_it_working(people):
+def test_a_new_connection_and_a_rolled_back_transaction_keep_it_working(people, settings):
     _postgres()
+    settings.PREPARED_STATEMENTS = True  # off by default
     from django.db import transaction
 
     household = HouseholdFactory(village=people.here)
@@ -151,8 +153,9 @@ def test_a_new_connection_and_a_rolled_back_transaction_keep_it_working(people):
 
 
 @pytest.mark.integration
-def test_sql_that_cannot_be_prepared_runs_plain_and_spoils_no_transaction(people):
+def test_sql_that_cannot_be_prepared_runs_plain_and_spoils_no_transaction(people, settings):
     _postgres()
+    settings.PREPARED_STATEMENTS = True  # off by default
     from django.db.models import BooleanField
     from django.db.models.expressions import RawSQL
 
