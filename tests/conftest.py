@@ -34,6 +34,19 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _site_language(settings):
+    """Each test starts in the site's language. A request activates the language of its visitor
+    (villageaffairs.middleware.LanguageMiddleware) and leaves it active in the thread, so what a
+    test writes in the language of the thread (a vote's default options) would otherwise depend
+    on the last request of whichever test ran before it in the same process."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
@@ -162,9 +175,15 @@ def celery_live_worker(transactional_db, settings):
     if not settings.CELERY_BROKER_URL:
         pytest.skip("no broker configured (REDIS_URL)")
     from celery.contrib.testing.worker import start_worker
+    from django.db import connections
 
     from villageaffairs.celery import app
 
+    # The solo pool sends worker_process_init in this thread, and Celery's Django fixup then
+    # closes the descriptors of this thread's open database sockets under the driver (meant for
+    # a forked child): a socket opened later by another thread could take the same number and
+    # two connections would share it. Closed first, there is nothing open for it to close.
+    connections.close_all()
     with start_worker(app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20):
         yield app
 

@@ -21,31 +21,34 @@ plan and plans no more. A connection used once (``CONN_MAX_AGE = 0``) never prep
 prepared statement lives as long as its connection (a new connection prepares again) and
 survives a rolled-back transaction; one that cannot be prepared is run as plain SQL.
 
-**Off by default** (``DATABASE_PREPARED_STATEMENTS=true`` turns it on): the PostgreSQL suite's
-threaded tests (200 ballots at once, the browser tests' live server) met "prepared statement
-va_prepared_N does not exist" in the main thread after the threads ran, a case not explained
-yet. Never turn it on behind a pooler in transaction mode (PgBouncer's), where a session's
-statements do not follow it.
+**The statements are kept per connection, on the connection that runs them**: the database
+wrapper that executes a query holds the driver connection its statements were prepared on, and
+a new driver connection (after a close, in another thread) starts with none. Should the server
+still answer that a statement does not exist, the wrapper forgets its statements and, outside a
+transaction, runs the query again as plain SQL (inside one, the error is raised: the transaction
+is spoiled). Never turn them on behind a pooler in transaction mode (PgBouncer's), where a
+session's statements do not follow it: ``DATABASE_PREPARED_STATEMENTS=false``.
 """
 
 import copy
 import itertools
+import logging
 import re
 import threading
-import weakref
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 
+logger = logging.getLogger(__name__)
 _INT64 = (-(2**63), 2**63 - 1)
 _STAND_INS = {str: lambda n: f"\x00prepared-{n}\x00", int: lambda n: -2_000_000_000 - n}
 
 
-#: raw connection -> {SQL: statement name, or None if it could not be prepared}; and how often
-#: each SQL ran on it before being prepared.
-_statements: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_runs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: The attribute of a database wrapper holding (driver connection, {SQL: statement name, or None
+#: if it could not be prepared}, {SQL: runs before being prepared}).
+_STATE = "_va_prepared"
+_UNKNOWN_STATEMENT = "26000"  # PostgreSQL's invalid_sql_statement_name
 _names = itertools.count(1)
 #: One name per SQL, whatever the connection; and back (logs show ``EXECUTE name(…)``).
 _name_of: dict[str, str] = {}
@@ -66,18 +69,30 @@ def _numbered(sql: str) -> str:
     return _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
 
 
-def _server_statement(using: str, sql: str) -> str | None:
-    """The name of ``sql`` prepared on this thread's connection to ``using``: prepared at its
-    second run on that connection; None while it runs as plain SQL."""
-    connection = connections[using]
-    if connection.vendor != "postgresql" or not getattr(settings, "PREPARED_STATEMENTS", False):
+def _state(wrapper) -> tuple:
+    """The statements prepared on ``wrapper``'s current driver connection. The state holds that
+    connection itself, so a new one (a reconnect, another thread's) is never taken for it."""
+    raw = wrapper.connection
+    state = wrapper.__dict__.get(_STATE)
+    if state is None or state[0] is not raw:
+        state = wrapper.__dict__[_STATE] = (raw, {}, {})
+    return state
+
+
+def forget(wrapper) -> None:
+    """Drop what ``wrapper`` knows of its prepared statements (they are prepared again)."""
+    wrapper.__dict__.pop(_STATE, None)
+
+
+def _server_statement(wrapper, sql: str) -> str | None:
+    """The name of ``sql`` prepared on the driver connection of ``wrapper`` (the database
+    wrapper that will run it): prepared at its second run there; None while it runs plain."""
+    if wrapper.vendor != "postgresql" or not getattr(settings, "PREPARED_STATEMENTS", False):
         return None
-    connection.ensure_connection()
-    raw = connection.connection
-    known = _statements.setdefault(raw, {})
+    wrapper.ensure_connection()
+    raw, known, runs = _state(wrapper)
     if sql in known:
         return known[sql]
-    runs = _runs.setdefault(raw, {})
     runs[sql] = runs.get(sql, 0) + 1
     if runs[sql] < 2:
         return None
@@ -89,21 +104,28 @@ def _server_statement(using: str, sql: str) -> str | None:
         return None  # a failed transaction: try again on a later run
     name = _name_of.get(sql) or _name_of.setdefault(sql, f"va_prepared_{next(_names)}")
     _sources[name] = sql
-    in_transaction = status == TRANSACTION_STATUS_INTRANS
+    # Outside autocommit the driver opens the caller's transaction with the first statement: a
+    # refused PREPARE must not spoil it, so it runs in a savepoint there.
+    guarded = not raw.autocommit
     # Straight on the driver's cursor: a one-off per connection, not one of the page's queries.
     with raw.cursor() as cursor:
         try:
-            if in_transaction:  # a refused PREPARE must not spoil the caller's transaction
+            if guarded:
                 cursor.execute("SAVEPOINT va_prepare")
             cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
-            if in_transaction:
+            if guarded:
                 cursor.execute("RELEASE SAVEPOINT va_prepare")
         except DatabaseError:
-            if in_transaction:
+            if guarded:
                 cursor.execute("ROLLBACK TO SAVEPOINT va_prepare")
             name = None
     known[sql] = name
     return name
+
+
+def _unknown_statement(exc: Exception) -> bool:
+    cause = exc.__cause__
+    return getattr(cause, "pgcode", None) == _UNKNOWN_STATEMENT
 
 
 class Prepared:
@@ -119,8 +141,11 @@ class Prepared:
     def _compiled(self, key: tuple, using: str):
         # Per thread: a compiler holds its thread's connection.
         compiled = self._local.__dict__.setdefault("compiled", {})
-        slot = (using, connections[using].vendor, key)
-        if slot not in compiled:
+        wrapper = connections[using]
+        slot = (using, wrapper.vendor, key)
+        # A compiler runs on the wrapper it was made with: compiled again should the thread's
+        # wrapper for ``using`` ever be another.
+        if slot not in compiled or compiled[slot][1].connection is not wrapper:
             stand_ins = [_STAND_INS[kind](n) for n, kind in enumerate(self.kinds)]
             queryset = self.build(*stand_ins, *key).using(using)
             compiler = queryset.query.get_compiler(using=using)
@@ -148,8 +173,24 @@ class Prepared:
         for value, at in zip(values, places, strict=True):
             for i in at:
                 filled[i] = value
+        wrapper = compiler.connection
+        name = _server_statement(wrapper, sql)
+        try:
+            return self._run(queryset, compiler, sql, filled, get_converters, name)
+        except DatabaseError as exc:
+            if name is None or not _unknown_statement(exc):
+                raise
+            # The server lost a statement this connection prepared (it cannot, short of someone
+            # else's DEALLOCATE or a socket shared by mistake): start again from nothing.
+            forget(wrapper)
+            logger.warning("prepared statement %s is unknown to the server; prepared again", name)
+            if wrapper.in_atomic_block:
+                raise
+            return self._run(queryset, compiler, sql, filled, get_converters, None)
+
+    @staticmethod
+    def _run(queryset, compiler, sql, filled, get_converters, name) -> list:
         run = copy.copy(compiler)
-        name = _server_statement(using, sql)
         if name is not None:
             run.as_sql = lambda *args, **kwargs: (
                 f"EXECUTE {name}({', '.join(['%s'] * len(filled))})",

@@ -121,9 +121,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Read replicas (streaming standbys): public pages for anonymous visitors read from them;
 # writes, signed-in users and a client's reads right after its own write use the primary.
 # The hot pages' queries as server-side prepared statements on a persistent connection
-# (villageaffairs/prepared.py). Off by default: the PostgreSQL suite's threaded tests met
-# "prepared statement does not exist" (not explained yet); never behind a transaction pooler.
-PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", False)
+# (villageaffairs/prepared.py). Turn them off behind a pooler in transaction mode (PgBouncer's).
+PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
 DATABASES.update(
     replica_databases(

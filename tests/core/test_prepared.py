@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from points import selectors
@@ -105,7 +105,7 @@ def _runs(code):
 @pytest.mark.django_db(transaction=True)
 def test_the_second_run_on_a_connection_executes_a_prepared_statement(people, settings):
     _postgres()
-    settings.PREPARED_STATEMENTS = True  # off by default
+    settings.PREPARED_STATEMENTS = True
     connection.close()  # a connection of its own: nothing prepared on it yet
     household = HouseholdFactory(village=people.here)
     first, sqls = _runs(household.code)
@@ -130,7 +130,7 @@ def test_the_second_run_on_a_connection_executes_a_prepared_statement(people, se
 @pytest.mark.django_db(transaction=True)
 def test_a_new_connection_and_a_rolled_back_transaction_keep_it_working(people, settings):
     _postgres()
-    settings.PREPARED_STATEMENTS = True  # off by default
+    settings.PREPARED_STATEMENTS = True
     from django.db import transaction
 
     household = HouseholdFactory(village=people.here)
@@ -155,7 +155,7 @@ def test_a_new_connection_and_a_rolled_back_transaction_keep_it_working(people, 
 @pytest.mark.integration
 def test_sql_that_cannot_be_prepared_runs_plain_and_spoils_no_transaction(people, settings):
     _postgres()
-    settings.PREPARED_STATEMENTS = True  # off by default
+    settings.PREPARED_STATEMENTS = True
     from django.db.models import BooleanField
     from django.db.models.expressions import RawSQL
 
@@ -168,7 +168,7 @@ def test_sql_that_cannot_be_prepared_runs_plain_and_spoils_no_transaction(people
     household = HouseholdFactory(village=people.here)
     for _ in range(3):
         assert [(h.pk, h.echo) for h in odd(household.code)] == [(household.pk, True)]
-    assert list(prepared._statements[connection.connection].items())[-1][1] is None
+    assert list(prepared._state(connections["default"])[1].items())[-1][1] is None
     assert Household.objects.filter(pk=household.pk).exists()  # the transaction still works
 
 
@@ -189,3 +189,75 @@ def test_placeholders_are_numbered_and_percent_signs_unescaped():
         "a = $1 AND b LIKE '%x' OR c = $2"
     )
     assert prepared.source("SELECT 1") == "SELECT 1"
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_threads_and_the_main_thread_keep_their_own_statements(people, settings):
+    _postgres()
+    settings.PREPARED_STATEMENTS = True
+    codes = [HouseholdFactory(village=people.here).code for _ in range(6)]
+    for code in codes:  # prepared on the main thread's connection
+        assert _runs(code)[0].code == code
+    found, errors = [], []
+
+    def read(code):
+        try:
+            for _ in range(3):  # prepared on this thread's connection too
+                found.append(selectors.household_page(code, using="default").code)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=read, args=(code,)) for code in codes * 3]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and sorted(found) == sorted(codes * 9)
+    found, sqls = _runs(codes[0])
+    assert found.code == codes[0] and sqls[0].startswith("EXECUTE")
+
+
+def _deallocate_all():
+    """What the server would do should a statement vanish under the connection."""
+    with connection.connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_the_server_lost_is_run_plain_then_prepared_again(people, settings, caplog):
+    _postgres()
+    settings.PREPARED_STATEMENTS = True
+    household = HouseholdFactory(village=people.here)
+    for _ in range(3):
+        _runs(household.code)
+    _deallocate_all()
+    found, sqls = _runs(household.code)  # EXECUTE fails, then the same query runs plain
+    assert found.pk == household.pk
+    assert sqls[0].startswith("EXECUTE") and not sqls[-1].startswith("EXECUTE")
+    assert "unknown to the server" in caplog.text
+    _runs(household.code)  # first run on a forgotten connection: plain
+    found, sqls = _runs(household.code)  # second: prepared again
+    assert found.pk == household.pk and sqls == [sqls[0]] and sqls[0].startswith("EXECUTE")
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_statement_in_a_transaction_raises_and_the_next_one_works(people, settings):
+    _postgres()
+    settings.PREPARED_STATEMENTS = True
+    from django.db import DatabaseError, transaction
+
+    household = HouseholdFactory(village=people.here)
+    for _ in range(3):
+        _runs(household.code)
+    _deallocate_all()
+    with pytest.raises(DatabaseError, match="does not exist"), transaction.atomic():
+        _runs(household.code)  # the transaction is spoiled: nothing can run after it
+    with transaction.atomic():
+        assert _runs(household.code)[0].pk == household.pk
+        found, sqls = _runs(household.code)
+    assert found.pk == household.pk and sqls[0].startswith("EXECUTE")
