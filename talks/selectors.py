@@ -109,8 +109,8 @@ def _topic_query(village_id: int, pk: int):
 _topic = Prepared(_topic_query, kinds=(int, int))
 
 
-def topic(village, pk) -> Topic | None:
-    return _topic.first(village.pk, pk, using=router.db_for_read(Topic))
+def topic(village, pk, *, using: str | None = None) -> Topic | None:
+    return _topic.first(village.pk, pk, using=using or router.db_for_read(Topic))
 
 
 # How long a signed-out reader's copy of a topic page lasts at most: what its version does not
@@ -118,7 +118,7 @@ def topic(village, pk) -> Topic | None:
 TOPIC_PAGE_SECONDS = 10
 
 
-def _topic_page_version_query(topic_id: int):
+def _topic_page_version_query(village_id: int, topic_id: int):
     last = Event.objects.filter(topic_id=OuterRef("pk")).order_by("-pk").values("pk")[:1]
     voted = (
         Participation.objects.filter(vote__topic_id=OuterRef("pk"))
@@ -126,20 +126,21 @@ def _topic_page_version_query(topic_id: int):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return Topic.objects.filter(pk=topic_id).values_list(
+    return Topic.objects.filter(pk=topic_id, village_id=village_id).values_list(
         "status", "escalated_to_id", Subquery(last), Subquery(voted)
     )
 
 
-_topic_page_version = Prepared(_topic_page_version_query, kinds=(int,))
+_topic_page_version = Prepared(_topic_page_version_query, kinds=(int, int))
 
 
-def topic_page_version(topic: Topic) -> tuple:
+def topic_page_version(village, pk: int, *, using: str) -> tuple | None:
     """What a signed-out reader's topic page depends on, in one query: its status, the last
     step of its timeline (every comment, support, reply, vote, task and rating writes one) and
-    the ballots cast in its votes."""
-    found = _topic_page_version(topic.pk, using=router.db_for_read(Topic))
-    return (topic.pk, topic.village_id, *(found[0] if found else ()))
+    the ballots cast in its votes. None if the village has no such topic. A page found in the
+    cache under it is served without reading the topic itself."""
+    found = _topic_page_version(village.pk, pk, using=using)
+    return (pk, village.pk, *found[0]) if found else None
 
 
 def assist_actions(village, resident) -> list[dict]:

@@ -556,6 +556,9 @@ def support_add(*, actor, topic: Topic, comment: Comment | None = None) -> bool:
         _event(topic, Event.Kind.SUPPORTED, actor=actor)
     else:
         Comment.objects.filter(pk=comment.pk).update(support_count=F("support_count") + 1)
+        # A step of the full timeline, and what moves the topic page's version: the count of
+        # support under the comment changes on the page.
+        _event(topic, Event.Kind.SUPPORTED, actor=actor, data={"comment": comment.pk})
     return True
 
 

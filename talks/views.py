@@ -1,6 +1,7 @@
 """Pages of the talks app. Thin: reads from selectors, writes through services. A refused
 write re-renders the page with what was typed and the error (status 400)."""
 
+import json
 from functools import wraps
 
 from django.contrib import messages
@@ -8,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,8 +25,8 @@ from villageaffairs.permissions import ASSIST, OVERSEE
 from villageaffairs.tenancy import village_view
 
 
-def _topic(request, pk) -> Topic:
-    topic = selectors.topic(request.village, pk)
+def _topic(request, pk, *, using: str | None = None) -> Topic:
+    topic = selectors.topic(request.village, pk, using=using)
     if topic is None:
         raise Http404("No such topic.")
     return topic
@@ -68,7 +71,44 @@ def _detail(request, topic, status=200, **bound):
         # A refused form is summed up at the top of this long page, linking to its fields.
         error_forms=[form for form in bound.values() if form.errors],
     )
+    if not perms & _THREAD_FORMS:
+        context["thread"] = _shared_thread(topic, context["comments"])
     return render(request, "talks/detail.html", context, status=status)
+
+
+# The rights that put forms under each comment (support, report, reply, hide). Everyone else,
+# signed-out readers first, sees the same thread.
+_THREAD_FORMS = frozenset({"talks.comment", "talks.moderate"})
+
+
+def _shared_thread(topic, comments) -> str:
+    """One page of the thread as a reader without the comment forms sees it, cached by what its
+    comments show. A comment landing on another page, a reply of the village or a vote moves the
+    page's version but not this part, which is then not rendered again."""
+    shown = [
+        [
+            [
+                one.pk,
+                one.author_id,
+                str(one.author),
+                one.created_at.isoformat(),
+                one.text,
+                one.support_count,
+                one.hidden_at and one.hidden_at.isoformat(),
+                str(one.hidden_by or ""),
+                one.hidden_reason,
+            ]
+            for one in (comment, *comment.children.all())
+        ]
+        for comment in comments
+    ]
+    fragment = fragments.get_or_render(
+        fragments.key("thread", topic.village_id, topic.pk, json.dumps(shown)),
+        lambda: render_to_string(
+            "talks/_thread.html", {"comments": comments, "perms": frozenset(), "topic": topic}
+        ),
+    )
+    return mark_safe(fragment)  # noqa: S308 - our own template's output
 
 
 def _escalation_context(request, topic, bound) -> dict:
@@ -178,11 +218,19 @@ def assist_topic(request, village_slug, resident_pk):
 @village_view()
 @require_GET
 def topic_detail(request, village_slug, pk):
-    topic = _topic(request, pk)
+    # The version and what it keys are read on one database (fragments: Consistency).
+    using = fragments.read_alias(request, Topic)
+
+    def version() -> tuple:
+        found = selectors.topic_page_version(request.village, pk, using=using)
+        if found is None:
+            raise Http404("No such topic.")
+        return ("topic", *found)
+
     return fragments.anonymous_page(
         request,
-        lambda: ("topic", *selectors.topic_page_version(topic)),
-        lambda: _detail(request, topic),
+        version,
+        lambda: _detail(request, _topic(request, pk, using=using)),
         params=("page",),
         timeout=selectors.TOPIC_PAGE_SECONDS,
     )

@@ -83,3 +83,64 @@ def test_the_copy_lasts_no_longer_than_its_bound(client, people, settings):
     finally:
         cache.set = real_set
     assert stored == [selectors.TOPIC_PAGE_SECONDS]
+
+
+def _rendered(response) -> list[str]:
+    return [t.name for t in response.templates]
+
+
+def test_a_comment_on_another_page_leaves_the_first_pages_thread_unrendered(client, people):
+    topic = topic_in(S.DISCUSSING, village=people.here, author=people.villager_here)
+    authors = [member(people.here) for _ in range(3)]
+    Comment.objects.bulk_create(
+        Comment(village=people.here, topic=topic, author=authors[i % 3], text=f"第{i}条意见")
+        for i in range(selectors.COMMENTS_PER_PAGE)
+    )
+    first, body = _read(client, topic)
+    assert "talks/_comment.html" in _rendered(first) and "第0条意见" in body
+    services.comment_post(actor=people.villager_here, topic=topic, text="落在第二页")
+    again, again_body = _read(client, topic)
+    # The page's version moved (the count of comments is on it), so the page is rendered again,
+    # but its first page of comments is as it was: taken from the cache, not rendered.
+    assert "talks/detail.html" in _rendered(again)
+    assert "talks/_comment.html" not in _rendered(again)
+    assert (
+        again_body.split('<ul class="tk-thread">')[1].split("</ul>\n")[0]
+        == body.split('<ul class="tk-thread">')[1].split("</ul>\n")[0]
+    )
+    assert "落在第二页" in _read(client, topic, page=2)[1]
+
+
+def test_what_a_comment_shows_moving_renders_its_page_of_the_thread_again(client, people):
+    topic = topic_in(S.DISCUSSING, village=people.here, author=people.villager_here)
+    comment = services.comment_post(actor=people.villager_here, topic=topic, text="路灯不亮")
+    assert "0 人支持" in _read(client, topic)[1]
+    services.support_add(actor=people.cadre_here, topic=topic, comment=comment)
+    again, body = _read(client, topic)
+    assert "talks/_comment.html" in _rendered(again) and "1 人支持" in body
+    reply = services.comment_post(
+        actor=people.cadre_here, topic=topic, text="明天就修", parent=comment
+    )
+    assert "明天就修" in _read(client, topic)[1]
+    services.comment_hide(actor=people.cadre_here, comment=reply, reason="重复")
+    body = _read(client, topic)[1]
+    assert "明天就修" not in body and "重复" in body
+
+
+def test_a_cached_copy_costs_the_village_and_the_version_only(
+    client, people, django_assert_num_queries
+):
+    topic = topic_in(S.DISCUSSING, village=people.here, author=people.villager_here)
+    _read(client, topic)
+    with django_assert_num_queries(2):  # the village of the address, the topic's version
+        again, body = _read(client.__class__(), topic)
+    assert again.templates == [] and topic.title in body
+
+
+def test_a_signed_out_reader_finds_no_topic_of_another_village(client, people):
+    elsewhere = topic_in(S.DISCUSSING, village=people.elsewhere, author=people.villager_elsewhere)
+    here = topic_in(S.DISCUSSING, village=people.here, author=people.villager_here)
+    _read(client, here)
+    url = here.get_absolute_url().replace(f"/{here.pk}/", f"/{elsewhere.pk}/")
+    assert client.get(url).status_code == 404
+    assert client.get(url.replace(f"/{elsewhere.pk}/", f"/{2**70}/")).status_code == 404
