@@ -68,6 +68,7 @@ urlpatterns = [
     path("operator/", include("publicity.operator_urls")),
     path("h/<str:code>/", include("points.public_urls")),  # name: household_public
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("api/", include("villageaffairs.api_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     # Our own versions of two sign-in steps (limits, digit keyboard), ahead of allauth's.

@@ -1,11 +1,14 @@
+import functools
 import importlib
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -258,6 +261,20 @@ def load_empty(request):
     """Nothing but the middleware: `make load` compares the pages' req/s with this one's.
     Mounted only with LOAD_EMPTY_VIEW (villageaffairs/urls.py); public, touches no data."""
     return HttpResponse(b"ok", content_type="text/plain")
+
+
+@functools.cache
+def _icon() -> bytes:
+    return (settings.BASE_DIR / "static" / "img" / "favicon-32.png").read_bytes()
+
+
+@require_GET
+def favicon(request):
+    """Browsers that do not read the pages' icon link ask for /favicon.ico: the same icon, not a
+    404 page rendered for every new visitor."""
+    response = HttpResponse(_icon(), content_type="image/png")
+    patch_cache_control(response, public=True, max_age=7 * 24 * 3600)
+    return response
 
 
 @never_cache

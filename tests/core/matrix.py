@@ -193,6 +193,7 @@ CASES = [
     Case("assist_slip", _act_url("assist_slip"), ASSISTERS_OVERSEEN),
     Case("assist_signature", _act_url("assist_signature"), ACT_PAGE),
     Case("healthz", lambda p: reverse("healthz"), PUBLIC),
+    Case("favicon", lambda p: reverse("favicon"), PUBLIC),
     Case("join", lambda p: reverse("join") + "?q=友谊", SIGNED_IN),
     Case(
         "join_withdraw",

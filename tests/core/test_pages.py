@@ -175,3 +175,16 @@ def test_healthz_reports_beat_by_its_heartbeat(client, db, monkeypatch):
 def test_pages_fit_the_budget(client, villages):
     for url in ["/", reverse("village_home", args=["youyi"])]:
         assert len(client.get(url).content) < 60 * 1024
+
+
+def test_pages_link_the_icon_and_favicon_ico_leads_to_it(client, db):
+    from django.contrib.staticfiles import finders
+
+    body = client.get(reverse("home")).content.decode()
+    assert 'rel="icon"' in body and "img/favicon-32" in body
+    assert 'rel="apple-touch-icon"' in body
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response.content.startswith(b"\x89PNG") and "max-age=604800" in response["Cache-Control"]
+    for name in ("img/favicon-32.png", "img/apple-touch-icon.png"):
+        assert finders.find(name), name
