@@ -50,9 +50,13 @@ def _site_language(settings):
 def _clear_cache():
     from django.core.cache import cache
 
+    from villageaffairs import fragments
+
     cache.clear()
+    fragments.clear_local()
     yield
     cache.clear()
+    fragments.clear_local()
 
 
 @dataclass

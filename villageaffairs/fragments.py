@@ -14,18 +14,24 @@ Reading them from two aliases (a primary and a lagging replica) could store old 
 new key, kept until the next change: so every read of a fragment goes through the one alias.
 
 **Anonymous pages.** A signed-out viewer with no session sees what every other signed-out
-viewer sees, except the CSRF token of the page's forms (the language switch). For them
-``anonymous_page`` keeps the page's HTML under the same kind of key, with a hole where the
-token goes, and fills the hole with a fresh token per response: the frame is not rendered again
-until the version moves. Signed-in viewers (their name, inbox count and rights are on the page)
-always get the frame rendered, around the cached fragments.
+viewer sees: the pages' only form for them is the language switch, which takes no CSRF token
+(``villageaffairs.views.set_language``). For them ``anonymous_page`` keeps the whole page under
+the same kind of key, gzipped once, and serves those bytes as they are, from this process's
+memory or the cache: the frame is not rendered again until the version moves. (A page with a
+token in it keeps a hole there instead, filled per response.) Signed-in viewers (their name,
+inbox count and rights are on the page) always get the frame rendered, around the cached
+fragments.
 
 The cache is Django's default cache: in production ``villageaffairs.cache.ResilientRedisCache``,
 which falls back to per-process memory when Redis is down, so a request never fails for it.
 """
 
+import gzip
 import hashlib
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import cache as memoize
 from pathlib import Path
@@ -37,12 +43,12 @@ from django.db import router
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
 from villageaffairs import timing
 
 # Bump when what a fragment's context means changes without a template change.
-SCHEMA = 1
+SCHEMA = 2
 # A bound on how long a fragment lives even when its version never moves (what a version does
 # not cover, such as a renamed household in a ranking, shows within this time).
 TIMEOUT = 24 * 3600
@@ -98,6 +104,10 @@ _CSRF_FIELD = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" valu
 _CSRF_HOLE = "\x00csrf\x00"
 #: Longer addresses are rendered each time, not cached (nobody's sign links to them).
 _PAGE_PATH_MAX = 200
+#: How many bytes of pages each process keeps in its own memory, before the cache.
+PAGE_MEMORY_BYTES = 16 * 1024 * 1024
+#: GZipMiddleware's own test of Accept-Encoding.
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 def anonymous(request) -> bool:
@@ -111,22 +121,83 @@ def anonymous(request) -> bool:
     )
 
 
+class _Recent:
+    """The anonymous pages this process served last, in its own memory, before the cache.
+
+    Never stale for the same reason as the cache: a key names the versions of everything its
+    page shows, and each request reads them from the database before it looks. An entry carries
+    the time its copy in the cache expires, so it lasts no longer than that copy. Bounded in
+    bytes, least recently used first out; a lock, because a process may serve in threads."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.size = 0
+        self.entries: OrderedDict[str, tuple] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, page_key: str):
+        with self.lock:
+            entry = self.entries.get(page_key)
+            if entry is None:
+                return None
+            if entry[0] <= time.time():
+                self._drop(page_key)
+                return None
+            self.entries.move_to_end(page_key)
+            return entry
+
+    def put(self, page_key: str, entry: tuple) -> None:
+        weight = len(entry[1])
+        if weight > self.limit // 64:
+            return
+        with self.lock:
+            if page_key in self.entries:
+                self._drop(page_key)
+            self.entries[page_key] = entry
+            self.size += weight
+            while self.size > self.limit:
+                self._drop(next(iter(self.entries)))
+
+    def _drop(self, page_key: str) -> None:
+        self.size -= len(self.entries.pop(page_key)[1])
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+
+_recent = _Recent(PAGE_MEMORY_BYTES)
+
+
+def clear_local() -> None:
+    """Forget the pages kept in this process (with ``cache.clear()``: tests, benchmarks)."""
+    _recent.clear()
+
+
 def anonymous_page(request, parts, render: Callable, *, params=(), timeout: int = TIMEOUT):
     """The response of ``render()``, or for an anonymous viewer the same page from the cache:
     keyed by ``parts`` (the versions of everything the page shows, as for a fragment, or a
-    callable giving them, asked only for such a viewer), the address and the language, with a
-    fresh CSRF token in each form. Pages with other query parameters than ``params`` are
-    rendered each time (no key for every made-up address)."""
+    callable giving them, asked only for such a viewer), the address and the language. Pages
+    with other query parameters than ``params`` are rendered each time (no key for every
+    made-up address).
+
+    A page without a CSRF token (every page's own forms are only the language switch, which
+    needs none) is the same bytes for every phone: it is kept gzipped, compressed once, and
+    served as it is. A page with a token keeps a hole for it, filled with a fresh token per
+    response."""
     path = request.get_full_path()
     if not anonymous(request) or len(path) > _PAGE_PATH_MAX or set(request.GET) - set(params):
         return render()
     page_key = key("page", path, *(parts() if callable(parts) else parts))
-    html = cache.get(page_key)
-    timing.cache_lookup(html is not None, html is None)
-    if html is not None:
-        if _CSRF_HOLE in html:
-            html = html.replace(_CSRF_HOLE, get_token(request))
-        return HttpResponse(html)
+    entry = _recent.get(page_key)
+    if entry is None:
+        entry = cache.get(page_key)
+        if entry is not None:
+            _recent.put(page_key, entry)
+    timing.cache_lookup(entry is not None, entry is None)
+    if entry is not None:
+        return _from_entry(request, entry)
     response = render()
     if (
         response.status_code == 200
@@ -135,7 +206,27 @@ def anonymous_page(request, parts, render: Callable, *, params=(), timeout: int 
         and response.get("Content-Type", "").startswith("text/html")
     ):
         html = response.content.decode(response.charset)
-        cache.set(page_key, _CSRF_FIELD.sub(rf"\g<1>{_CSRF_HOLE}\g<2>", html), timeout)
+        expires = time.time() + timeout
+        if _CSRF_FIELD.search(html):
+            entry = (expires, _CSRF_FIELD.sub(rf"\g<1>{_CSRF_HOLE}\g<2>", html), True)
+        else:
+            entry = (expires, gzip.compress(response.content, compresslevel=9, mtime=0), False)
+        cache.set(page_key, entry, timeout)
+        _recent.put(page_key, entry)
+    return response
+
+
+def _from_entry(request, entry) -> HttpResponse:
+    _expires, body, holed = entry
+    if holed:
+        return HttpResponse(body.replace(_CSRF_HOLE, get_token(request)))
+    if _ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        response = HttpResponse(body)
+        # No secret in it (no token, nobody's name): compressing it once is safe from BREACH.
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(gzip.decompress(body))
+    patch_vary_headers(response, ("Accept-Encoding",))
     return response
 
 

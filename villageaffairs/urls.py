@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from villageaffairs import (
     assist_views,
@@ -70,7 +69,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("api/", include("villageaffairs.api_urls")),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     # Our own versions of two sign-in steps (limits, digit keyboard), ahead of allauth's.
     path("accounts/login/code/confirm/", signin.confirm_login_code),
     path("accounts/", include("allauth.urls")),

@@ -1,5 +1,6 @@
 import functools
 import importlib
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,10 +10,13 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
+from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.i18n import set_language as django_set_language
 
 from villageaffairs import fragments, health, joining, notices, register_import, selectors, timing
 from villageaffairs.parsing import page_param, text_param
@@ -286,3 +290,33 @@ def healthz(request):
     healthy = all(state != health.DOWN for state in checks.values())
     status = "ok" if healthy else ("degraded" if alive else "error")
     return JsonResponse({"status": status, "checks": checks}, status=200 if alive else 503)
+
+
+def same_origin(request) -> bool:
+    """Whether a form was sent from one of our own pages, by the browser's own word: its
+    ``Sec-Fetch-Site`` header where it sends one, else its ``Origin`` (a form POST has carried
+    one in every browser since 2020). A request with neither is no browser's cross-site form."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")  # "none": typed or bookmarked by the user
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    if origin in settings.CSRF_TRUSTED_ORIGINS:
+        return True
+    try:
+        return urlsplit(origin).netloc == request.get_host()
+    except ValueError:  # a malformed Origin, or a Host outside ALLOWED_HOSTS
+        return False
+
+
+@csrf_exempt
+def set_language(request):
+    """The language switch at the foot of every page, without a CSRF token: so a signed-out page
+    is the same for every phone (cached whole, compressed once, no cookie set). The choice is a
+    cookie of this browser's, nobody's account; a form from another site is still refused, by
+    the browser's Sec-Fetch-Site or Origin header."""
+    if request.method == "POST" and not same_origin(request):
+        failure = import_string(settings.CSRF_FAILURE_VIEW)
+        return failure(request, reason="The language form was sent from another site.")
+    return django_set_language(request)

@@ -288,7 +288,10 @@ def test_once_approved_the_points_still_say_who_entered_the_claim(client, grid):
         # The courtyard page's figures are a cached fragment: compare renders, not cache hits.
         from django.core.cache import cache
 
+        from villageaffairs.fragments import clear_local
+
         cache.clear()
+        clear_local()
         return _queries(client, courtyard), _queries(client, posting)
 
     one = cold_queries()

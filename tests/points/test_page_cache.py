@@ -6,13 +6,14 @@ These run on the test settings' cache (per-process memory) and, with --integrati
 (REDIS_URL): the same assertions hold on both.
 """
 
+import gzip
 import re
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.core.cache import caches
-from django.middleware.csrf import _unmask_cipher_token
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,7 +23,7 @@ from talks.models import Notification
 from tests import faults
 from tests.factories import HouseholdFactory, member
 from tests.points.factories import RuleFactory
-from villageaffairs import assist
+from villageaffairs import assist, fragments
 from villageaffairs.models import AssistedAct, Household, Role
 
 EN = {"va_language": "en"}
@@ -127,7 +128,7 @@ def test_a_viewers_name_and_token_are_never_served_to_another(client, village):
     people.cadre_here.display_name = "谢启富的账号"  # a cadre's header shows their name
     people.cadre_here.save()
     anonymous = client.__class__()
-    anonymous.get(reverse("home"))  # a CSRF cookie of its own
+    anonymous.get(reverse("home"))
     for url in [
         reverse("household_public", args=[people.other.code]),
         reverse("points:ranking", args=[people.here.slug]),
@@ -139,8 +140,9 @@ def test_a_viewers_name_and_token_are_never_served_to_another(client, village):
         assert "谢启富的账号" not in other_body
         assert seen["ETag"] != signed_in["ETag"]
         assert anonymous.get(url, HTTP_IF_NONE_MATCH=signed_in["ETag"]).status_code == 200
-        secret = anonymous.cookies["csrftoken"].value
-        assert all(_unmask_cipher_token(t) == secret for t in _csrf_tokens(other_body))
+        # The cadre's page carries their token (the sign-out form); the shared one none at all.
+        assert _csrf_tokens(body) and not _csrf_tokens(other_body)
+        assert "csrftoken" not in anonymous.cookies
         client.logout()
 
 
@@ -296,24 +298,106 @@ def test_a_signed_out_viewer_gets_the_page_without_rendering_it_again(client, vi
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
-def test_a_cached_page_carries_a_working_token_of_the_phones_own(village):
+def test_a_signed_out_page_is_the_same_gzipped_bytes_for_every_phone(village):
     from django.test import Client
 
     url = reverse("household_public", args=[village.other.code])
-    Client().get(url)  # the page is cached by a first phone
-    phone = Client(enforce_csrf_checks=True)
-    response, body = _page(phone, url)
-    assert response.templates == []
-    tokens = _csrf_tokens(body)
-    assert tokens and len(set(tokens)) == 1
-    secret = phone.cookies["csrftoken"].value  # the cookie is set as for a rendered page
-    assert _unmask_cipher_token(tokens[0]) == secret
-    switched = phone.post(
+    first = Client().get(url, HTTP_ACCEPT_ENCODING="gzip")  # rendered, compressed on the way out
+    rendered = gzip.decompress(first.content)
+    phones = [Client(enforce_csrf_checks=True) for _ in range(2)]
+    copies = [phone.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate") for phone in phones]
+    for copy in copies:
+        assert copy.templates == []  # from the cache
+        assert copy["Content-Encoding"] == "gzip"
+        assert {"Accept-Encoding", "Cookie"} <= {v.strip() for v in copy["Vary"].split(",")}
+        assert gzip.decompress(copy.content) == rendered
+        assert not copy.cookies  # no CSRF cookie, nothing of the phone's own
+    assert copies[0].content == copies[1].content  # compressed once, the same bytes
+    plain = Client().get(url)  # a phone that takes no gzip gets the page as it is
+    assert "Content-Encoding" not in plain and plain.content == rendered
+    assert not _csrf_tokens(rendered.decode())
+    # Its one form, the language switch, works without a token from the page itself.
+    switched = phones[0].post(
         reverse("set_language"),
-        {"language": "en", "next": url, "csrfmiddlewaretoken": tokens[0]},
+        {"language": "en", "next": url},
+        HTTP_SEC_FETCH_SITE="same-origin",
     )
-    assert switched.status_code == 302  # not 403: the token works
-    assert "Rank in the village" in _page(phone, url)[1]
+    assert switched.status_code == 302 and switched["Location"] == url
+    assert "Rank in the village" in _page(phones[0], url)[1]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_SEC_FETCH_SITE": "cross-site"},
+        {"HTTP_SEC_FETCH_SITE": "same-site"},  # another subdomain is another site's page
+        {"HTTP_ORIGIN": "https://evil.example"},
+        {"HTTP_ORIGIN": "null"},
+    ],
+)
+def test_the_language_switch_refuses_a_form_from_another_site(db, headers):
+    from django.test import Client
+
+    phone = Client(enforce_csrf_checks=True)
+    response = phone.post(reverse("set_language"), {"language": "en", "next": "/"}, **headers)
+    assert response.status_code == 403
+    assert "va_language" not in response.cookies
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_SEC_FETCH_SITE": "same-origin"},
+        {"HTTP_ORIGIN": "http://testserver"},
+        {},  # no browser's cross-site form: neither header
+    ],
+)
+def test_the_language_switch_takes_a_form_from_our_own_pages(db, headers):
+    from django.test import Client
+
+    phone = Client(enforce_csrf_checks=True)
+    response = phone.post(reverse("set_language"), {"language": "en", "next": "/"}, **headers)
+    assert response.status_code == 302
+    assert response.cookies["va_language"].value == "en"
+
+
+def test_a_process_keeps_the_pages_it_served_in_its_own_memory(client, village):
+    from django.core.cache import cache
+
+    url = reverse("household_public", args=[village.other.code])
+    _page(client, url)
+    cache.clear()  # the shared cache lost it (Redis restarted): this process still has it
+    assert _page(client, url)[0].templates == []
+    fragments.clear_local()
+    assert _page(client, url)[0].templates  # from neither: rendered
+    assert _page(client, url)[0].templates == []
+    # A change moves the version: the kept page is never served for it.
+    cadre, other = village.cadre_here, village.other
+    services.award_direct(actor=cadre, household=other, points=7, reason="扫雪")
+    changed, body = _page(client, url)
+    assert changed.templates and 'class="pts-score">27<' in body
+
+
+def test_a_kept_page_lasts_no_longer_than_its_copy_in_the_cache(client, village, monkeypatch):
+    url = reverse("household_public", args=[village.other.code])
+    _page(client, url)
+    now = time.time()
+    monkeypatch.setattr(fragments.time, "time", lambda: now + fragments.TIMEOUT + 1)
+    assert _page(client, url)[0].templates  # expired in both: rendered again
+
+
+def test_the_pages_kept_in_memory_are_bounded_in_bytes():
+    recent = fragments._Recent(limit=640)
+    later = time.time() + 60
+    for n in range(100):
+        recent.put(f"k{n}", (later, b"x" * 9, False))
+    assert recent.size == 71 * 9 and recent.get("k28") is None and recent.get("k29")
+    recent.get("k40")  # used: kept ahead of older ones
+    for n in range(100, 120):
+        recent.put(f"k{n}", (later, b"x" * 9, False))
+    assert recent.get("k40") and recent.get("k41") is None and recent.get("k119")
+    recent.put("big", (later, b"x" * 11, False))  # over 1/64 of the bound: not kept
+    assert recent.get("big") is None
 
 
 def test_signed_in_viewers_and_flash_messages_never_get_the_shared_page(client, village):
