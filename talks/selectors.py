@@ -4,8 +4,9 @@ for the whole page at once)."""
 
 from statistics import median
 
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db import router
+from django.db import connections, router
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -351,6 +352,35 @@ def topic_page(topic: Topic, viewer, *, page=None) -> dict:
         "step": states.STEP_OF[topic.status],
         "steps": states.STEPS,
     }
+
+
+def thread_shown(topic: Topic, number: int, *, using: str | None = None) -> list:
+    """What page ``number`` of the thread shows a reader without the comment forms, as plain
+    rows: each comment and reply of the page with its author's and hider's names (every column
+    ``str(user)`` reads), time, text, support and hidden state. One query, no model built: the
+    key of the page's cached fragment, read before (and instead of) the comments themselves."""
+    comment, user = Comment._meta.db_table, get_user_model()._meta.db_table
+    names = "{0}.display_name, {0}.first_name, {0}.last_name, {0}.username"
+    sql = f"""
+        WITH page AS (
+            SELECT id FROM {comment}
+            WHERE topic_id = %s AND village_id = %s AND parent_id IS NULL
+            ORDER BY created_at, id LIMIT %s OFFSET %s
+        )
+        SELECT c.id, c.parent_id, c.created_at, c.text, c.support_count, c.hidden_at,
+               c.hidden_reason, c.author_id, {names.format("a")}, {names.format("h")}
+        FROM {comment} c
+        JOIN {user} a ON a.id = c.author_id
+        LEFT JOIN {user} h ON h.id = c.hidden_by_id
+        WHERE c.village_id = %s
+          AND (c.id IN (SELECT id FROM page) OR c.parent_id IN (SELECT id FROM page))
+        ORDER BY c.created_at, c.id
+    """  # noqa: S608 - table names from the models, values as parameters
+    offset = (max(number, 1) - 1) * COMMENTS_PER_PAGE
+    params = [topic.pk, topic.village_id, COMMENTS_PER_PAGE, offset, topic.village_id]
+    with connections[using or router.db_for_read(Comment)].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [list(row) for row in cursor.fetchall()]
 
 
 def topic_events(topic: Topic, limit: int = 100) -> list[Event]:

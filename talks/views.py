@@ -83,27 +83,12 @@ _THREAD_FORMS = frozenset({"talks.comment", "talks.moderate"})
 
 def _shared_thread(topic, comments) -> str:
     """One page of the thread as a reader without the comment forms sees it, cached by what its
-    comments show. A comment landing on another page, a reply of the village or a vote moves the
-    page's version but not this part, which is then not rendered again."""
-    shown = [
-        [
-            [
-                one.pk,
-                one.author_id,
-                str(one.author),
-                one.created_at.isoformat(),
-                one.text,
-                one.support_count,
-                one.hidden_at and one.hidden_at.isoformat(),
-                str(one.hidden_by or ""),
-                one.hidden_reason,
-            ]
-            for one in (comment, *comment.children.all())
-        ]
-        for comment in comments
-    ]
+    comments show (read as plain rows: the comments themselves only when it is rendered). A
+    comment landing on another page, a reply of the village or a vote moves the page's version
+    but not this part, which is then neither read nor rendered again."""
+    shown = json.dumps(selectors.thread_shown(topic, comments.number), default=str)
     fragment = fragments.get_or_render(
-        fragments.key("thread", topic.village_id, topic.pk, json.dumps(shown)),
+        fragments.key("thread", topic.village_id, topic.pk, shown),
         lambda: render_to_string(
             "talks/_thread.html", {"comments": comments, "perms": frozenset(), "topic": topic}
         ),

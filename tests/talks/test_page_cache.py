@@ -3,6 +3,8 @@
 
 from datetime import timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from talks import selectors, services
@@ -99,9 +101,13 @@ def test_a_comment_on_another_page_leaves_the_first_pages_thread_unrendered(clie
     first, body = _read(client, topic)
     assert "talks/_comment.html" in _rendered(first) and "第0条意见" in body
     services.comment_post(actor=people.villager_here, topic=topic, text="落在第二页")
-    again, again_body = _read(client, topic)
+    with CaptureQueriesContext(connection) as seen:
+        again, again_body = _read(client, topic)
     # The page's version moved (the count of comments is on it), so the page is rendered again,
-    # but its first page of comments is as it was: taken from the cache, not rendered.
+    # but its first page of comments is as it was: taken from the cache, not rendered, and the
+    # comments themselves are not read (only the page count and the rows its key is made of).
+    comment_reads = [q["sql"] for q in seen.captured_queries if "talks_comment" in q["sql"]]
+    assert len(comment_reads) == 2 and "COUNT(" in comment_reads[0].upper()
     assert "talks/detail.html" in _rendered(again)
     assert "talks/_comment.html" not in _rendered(again)
     assert (
@@ -125,6 +131,17 @@ def test_what_a_comment_shows_moving_renders_its_page_of_the_thread_again(client
     services.comment_hide(actor=people.cadre_here, comment=reply, reason="重复")
     body = _read(client, topic)[1]
     assert "明天就修" not in body and "重复" in body
+
+
+def test_a_renamed_author_shows_in_the_cached_thread(client, people):
+    topic = topic_in(S.DISCUSSING, village=people.here, author=people.villager_here)
+    services.comment_post(actor=people.cadre_here, topic=topic, text="路灯明天修")
+    assert "路灯明天修" in _read(client, topic)[1]
+    people.cadre_here.display_name = "村主任王强"
+    people.cadre_here.save()
+    services.support_add(actor=people.villager_here, topic=topic)  # the page's version moves
+    again, body = _read(client, topic)
+    assert "talks/_comment.html" in _rendered(again) and "村主任王强" in body
 
 
 def test_a_cached_copy_costs_the_village_and_the_version_only(
