@@ -127,8 +127,20 @@ def _topic_page_version_query(village_id: int, topic_id: int):
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # The last step the page's frame shows (all but the thread: comments and supports).
+    shown = (
+        Event.objects.filter(topic_id=OuterRef("pk"))
+        .exclude(kind__in=BUSY_KINDS)
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
     return Topic.objects.filter(pk=topic_id, village_id=village_id).values_list(
-        "status", "escalated_to_id", Subquery(last), Subquery(voted)
+        "status",
+        "escalated_to_id",
+        Subquery(voted),
+        "support_count",
+        Subquery(shown),
+        Subquery(last),
     )
 
 
@@ -136,12 +148,19 @@ _topic_page_version = Prepared(_topic_page_version_query, kinds=(int, int))
 
 
 def topic_page_version(village, pk: int, *, using: str) -> tuple | None:
-    """What a signed-out reader's topic page depends on, in one query: its status, the last
-    step of its timeline (every comment, support, reply, vote, task and rating writes one) and
-    the ballots cast in its votes. None if the village has no such topic. A page found in the
-    cache under it is served without reading the topic itself."""
+    """What a signed-out reader's topic page depends on, in one query: its status, the ballots
+    cast in its votes, its support count, the last step of its timeline but comments and
+    supports (what its frame shows), and its very last step (every comment, support, reply,
+    vote, task and rating writes one). None if the village has no such topic. A page found in
+    the cache under it is served without reading the topic itself."""
     found = _topic_page_version(village.pk, pk, using=using)
     return (pk, village.pk, *found[0]) if found else None
+
+
+#: How many leading parts of ``topic_page_version`` the page's frame depends on: all but the
+#: last step of the timeline, which a comment or a support moves (the frame shows neither but
+#: the topic's own support count, a part of its own).
+FRAME_PARTS = 7
 
 
 def assist_actions(village, resident) -> list[dict]:
@@ -283,9 +302,8 @@ def _vote_rows(topic: Topic, viewer, now):
     return rows
 
 
-def topic_page(topic: Topic, viewer, *, page=None) -> dict:
-    """Everything the topic page shows, in a fixed number of queries."""
-    now = timezone.now()
+def topic_comments(topic: Topic, *, page=None):
+    """One page of a topic's comments, each with its replies (read when iterated)."""
     comments_qs = (
         Comment.objects.filter(topic=topic, village_id=topic.village_id, parent__isnull=True)
         .select_related("author", "hidden_by")
@@ -299,7 +317,13 @@ def topic_page(topic: Topic, viewer, *, page=None) -> dict:
         )
         .order_by("created_at", "pk")
     )
-    comments = Paginator(comments_qs, COMMENTS_PER_PAGE).get_page(page)
+    return Paginator(comments_qs, COMMENTS_PER_PAGE).get_page(page)
+
+
+def topic_page(topic: Topic, viewer, *, page=None) -> dict:
+    """Everything the topic page shows, in a fixed number of queries."""
+    now = timezone.now()
+    comments = topic_comments(topic, page=page)
     supported = set()
     supported_topic = False
     my_rating = None

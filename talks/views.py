@@ -7,7 +7,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -18,7 +18,7 @@ from talks import escalation, forms, notices, selectors, services
 from talks.models import Comment, Entrustment, FollowUp, Notification, Task, Topic, Vote
 from talks.services import TalksError
 from talks.templatetags.talks_tags import region_name
-from villageaffairs import assist, fragments, media
+from villageaffairs import assist, fragments, media, timing
 from villageaffairs import notices as core_notices
 from villageaffairs.parsing import int_param, page_param, text_param
 from villageaffairs.permissions import ASSIST, OVERSEE
@@ -50,7 +50,7 @@ def _reply_to(request) -> dict:
     return {"parent": reply} if reply is not None else {}
 
 
-def _detail(request, topic, status=200, **bound):
+def _detail(request, topic, status=200, comments_section=None, **bound):
     context = selectors.topic_page(topic, request.user, page=page_param(request.GET))
     perms = request.village_perms
     context.update(
@@ -71,7 +71,9 @@ def _detail(request, topic, status=200, **bound):
         # A refused form is summed up at the top of this long page, linking to its fields.
         error_forms=[form for form in bound.values() if form.errors],
     )
-    if not perms & _THREAD_FORMS:
+    if comments_section is not None:  # put in afterwards (_anonymous_detail)
+        context["comments_section"] = comments_section
+    elif not perms & _THREAD_FORMS:
         context["thread"] = _shared_thread(topic, context["comments"])
     return render(request, "talks/detail.html", context, status=status)
 
@@ -205,20 +207,56 @@ def assist_topic(request, village_slug, resident_pk):
 def topic_detail(request, village_slug, pk):
     # The version and what it keys are read on one database (fragments: Consistency).
     using = fragments.read_alias(request, Topic)
+    asked = []
 
     def version() -> tuple:
         found = selectors.topic_page_version(request.village, pk, using=using)
         if found is None:
             raise Http404("No such topic.")
+        asked.append(found)
         return ("topic", *found)
 
+    def render_page():
+        if asked:  # a signed-out reader's page: its frame and its thread cached apart
+            return _anonymous_detail(request, pk, asked[0], using)
+        return _detail(request, _topic(request, pk, using=using))
+
     return fragments.anonymous_page(
-        request,
-        version,
-        lambda: _detail(request, _topic(request, pk, using=using)),
-        params=("page",),
-        timeout=selectors.TOPIC_PAGE_SECONDS,
+        request, version, render_page, params=("page",), timeout=selectors.TOPIC_PAGE_SECONDS
     )
+
+
+#: Where a signed-out reader's cached frame of a topic page takes its comments.
+_SECTION_HOLE = "\x00comments\x00"
+
+
+def _anonymous_detail(request, pk, found, using):
+    """A signed-out reader's topic page, when the whole page is not cached: everything but the
+    comments (the frame) is cached under the page's version without its last step, which every
+    comment and support moves; so after a comment only the comments section is put together
+    again (the topic, the page count and the thread's key: its rows are cached too)."""
+    topic = _topic(request, pk, using=using)
+    frame_key = fragments.key(
+        "topic-frame", request.get_full_path(), *found[: selectors.FRAME_PARTS]
+    )
+    frame = fragments.cache.get(frame_key)
+    timing.cache_lookup(frame is not None, frame is None)
+    if frame is None:
+        response = _detail(request, topic, comments_section=_SECTION_HOLE)
+        if response.status_code != 200 or response.cookies:
+            return response
+        frame = response.content.decode(response.charset)
+        fragments.cache.set(frame_key, frame, selectors.TOPIC_PAGE_SECONDS)
+    comments = selectors.topic_comments(topic, page=page_param(request.GET))
+    context = {
+        "topic": topic,
+        "village": request.village,
+        "comments": comments,
+        "thread": _shared_thread(topic, comments),
+        "perms": frozenset(),
+    }
+    section = render_to_string("talks/_comments_section.html", context, request=request)
+    return HttpResponse(frame.replace(_SECTION_HOLE, section, 1))
 
 
 def _notice(request, render_pdf, pk: int, filename: str):

@@ -145,7 +145,7 @@ class Prepared:
         slot = (using, wrapper.vendor, key)
         # A compiler runs on the wrapper it was made with: compiled again should the thread's
         # wrapper for ``using`` ever be another.
-        if slot not in compiled or compiled[slot][1].connection is not wrapper:
+        if slot not in compiled or compiled[slot][2].connection is not wrapper:
             stand_ins = [_STAND_INS[kind](n) for n, kind in enumerate(self.kinds)]
             queryset = self.build(*stand_ins, *key).using(using)
             compiler = queryset.query.get_compiler(using=using)
@@ -161,14 +161,21 @@ class Prepared:
                     converters["found"] = _compute(expressions)
                 return converters["found"]
 
-            compiled[slot] = (queryset, compiler, sql, tuple(params), places, get_converters)
+            # One queryset to iterate, made once: its compiler is the run's (below). Iterated
+            # by its iterable class, never evaluated, so it keeps no rows between runs.
+            if queryset._prefetch_related_lookups:
+                raise ValueError(f"{self.build.__qualname__}: prefetching is not prepared")
+            runs = []
+            iterated = queryset._chain()
+            iterated.query.get_compiler = lambda *args, **kwargs: runs[-1]
+            compiled[slot] = (iterated, runs, compiler, sql, tuple(params), places, get_converters)
         return compiled[slot]
 
     def __call__(self, *values: str, key: tuple = (), using: str = "default") -> list:
         values = [kind(value) for value, kind in zip(values, self.kinds, strict=True)]
         if any(type(value) is int and not _INT64[0] <= value <= _INT64[1] for value in values):
             return []  # no key is that large (the ORM answers so too; SQLite would raise)
-        queryset, compiler, sql, params, places, get_converters = self._compiled(key, using)
+        iterated, runs, compiler, sql, params, places, get_converters = self._compiled(key, using)
         filled = list(params)
         for value, at in zip(values, places, strict=True):
             for i in at:
@@ -176,7 +183,7 @@ class Prepared:
         wrapper = compiler.connection
         name = _server_statement(wrapper, sql)
         try:
-            return self._run(queryset, compiler, sql, filled, get_converters, name)
+            return self._run(iterated, runs, compiler, sql, filled, get_converters, name)
         except DatabaseError as exc:
             if name is None or not _unknown_statement(exc):
                 raise
@@ -186,10 +193,10 @@ class Prepared:
             logger.warning("prepared statement %s is unknown to the server; prepared again", name)
             if wrapper.in_atomic_block:
                 raise
-            return self._run(queryset, compiler, sql, filled, get_converters, None)
+            return self._run(iterated, runs, compiler, sql, filled, get_converters, None)
 
     @staticmethod
-    def _run(queryset, compiler, sql, filled, get_converters, name) -> list:
+    def _run(iterated, runs, compiler, sql, filled, get_converters, name) -> list:
         run = copy.copy(compiler)
         if name is not None:
             run.as_sql = lambda *args, **kwargs: (
@@ -199,9 +206,12 @@ class Prepared:
         else:
             run.as_sql = lambda *args, **kwargs: (sql, filled)
         run.get_converters = get_converters
-        chained = queryset._chain()
-        chained.query.get_compiler = lambda *args, **kwargs: run
-        return list(chained)
+        runs.append(run)
+        try:
+            # What evaluating the queryset does, without copying it for every run.
+            return list(iterated._iterable_class(iterated))
+        finally:
+            runs.pop()
 
     def first(self, *values, key: tuple = (), using: str = "default"):
         """The first of ``self(...)``, or None."""

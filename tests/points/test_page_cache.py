@@ -265,6 +265,7 @@ def test_nothing_stale_is_served_when_redis_comes_back(client, village, on_priva
     assert 'class="pts-score">27<' in _page(client, url)[1]  # rendered, kept in memory
     on_private_redis.resume()
     caches["default"]._paused_until = 0.0  # the cache's pause after a failure is over
+    fragments.clear_local()  # another process: nothing of this page in its memory
     assert 'class="pts-score">27<' in _page(client, url)[1]  # not the 20 Redis still holds
     assert len(_fragment_keys(on_private_redis)) == 2  # the new version's, stored in Redis
 
@@ -381,9 +382,11 @@ def test_a_process_keeps_the_pages_it_served_in_its_own_memory(client, village):
 def test_a_kept_page_lasts_no_longer_than_its_copy_in_the_cache(client, village, monkeypatch):
     url = reverse("household_public", args=[village.other.code])
     _page(client, url)
+    [page_key] = [k for k in fragments._recent.entries if k.startswith("frag:page:")]
+    caches["default"].delete(page_key)  # the cache's copy expired, and at the same moment:
     now = time.time()
     monkeypatch.setattr(fragments.time, "time", lambda: now + fragments.TIMEOUT + 1)
-    assert _page(client, url)[0].templates  # expired in both: rendered again
+    assert _page(client, url)[0].templates  # the kept one is gone too: rendered again
 
 
 def test_the_pages_kept_in_memory_are_bounded_in_bytes():

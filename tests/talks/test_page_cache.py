@@ -35,6 +35,10 @@ def test_what_people_do_on_the_topic_shows_to_signed_out_readers_at_once(client,
     _read(client, topic)
     services.comment_post(actor=people.villager_here, topic=topic, text="三组的水渠也漏了")
     assert "三组的水渠也漏了" in _read(client, topic)[1]
+    # A support on the topic is a step of the thread's kind, but its count is in the frame.
+    assert "0 人支持" in _read(client, topic)[1].split('class="tk-comments"')[0]
+    services.support_add(actor=people.cadre_here, topic=topic)
+    assert "1 人支持" in _read(client, topic)[1].split('class="tk-comments"')[0]
 
     services.reply_post(actor=people.cadre_here, topic=topic, text="下周一派人修。")
     assert "下周一派人修。" in _read(client, topic)[1]
@@ -75,7 +79,7 @@ def test_the_copy_lasts_no_longer_than_its_bound(client, people, settings):
     real_set = cache.set
 
     def spy(key, value, timeout=None, *args, **kwargs):
-        if key.startswith("frag:page:"):
+        if key.startswith(("frag:page:", "frag:topic-frame:")):
             stored.append(timeout)
         return real_set(key, value, timeout, *args, **kwargs)
 
@@ -84,7 +88,7 @@ def test_the_copy_lasts_no_longer_than_its_bound(client, people, settings):
         _read(client, topic)
     finally:
         cache.set = real_set
-    assert stored == [selectors.TOPIC_PAGE_SECONDS]
+    assert stored == [selectors.TOPIC_PAGE_SECONDS] * 2  # the frame, and the whole page
 
 
 def _rendered(response) -> list[str]:
@@ -103,13 +107,17 @@ def test_a_comment_on_another_page_leaves_the_first_pages_thread_unrendered(clie
     services.comment_post(actor=people.villager_here, topic=topic, text="落在第二页")
     with CaptureQueriesContext(connection) as seen:
         again, again_body = _read(client, topic)
-    # The page's version moved (the count of comments is on it), so the page is rendered again,
-    # but its first page of comments is as it was: taken from the cache, not rendered, and the
-    # comments themselves are not read (only the page count and the rows its key is made of).
+    # The page's version moved (the count of comments is on it), so the page is put together
+    # again: its frame (all but the comments) and its first page of comments are as they were,
+    # taken from the cache, not rendered; the comments themselves are not read (only the page
+    # count and the rows the thread's key is made of). Only the comments section is rendered.
     comment_reads = [q["sql"] for q in seen.captured_queries if "talks_comment" in q["sql"]]
     assert len(comment_reads) == 2 and "COUNT(" in comment_reads[0].upper()
-    assert "talks/detail.html" in _rendered(again)
-    assert "talks/_comment.html" not in _rendered(again)
+    assert _rendered(again) == ["talks/_comments_section.html"]
+    count = Topic.objects.get(pk=topic.pk).comment_count
+    assert f"{count} 条评论" in again_body and f"{count} 条评论" not in body
+    frame = body.split('<section class="tk-comments"')[0]
+    assert again_body.split('<section class="tk-comments"')[0] == frame
     assert (
         again_body.split('<ul class="tk-thread">')[1].split("</ul>\n")[0]
         == body.split('<ul class="tk-thread">')[1].split("</ul>\n")[0]
