@@ -18,7 +18,7 @@ from talks import escalation, forms, notices, selectors, services
 from talks.models import Comment, Entrustment, FollowUp, Notification, Task, Topic, Vote
 from talks.services import TalksError
 from talks.templatetags.talks_tags import region_name
-from villageaffairs import assist, fragments, media, timing
+from villageaffairs import assist, fragments, media
 from villageaffairs import notices as core_notices
 from villageaffairs.parsing import int_param, page_param, text_param
 from villageaffairs.permissions import ASSIST, OVERSEE
@@ -239,14 +239,11 @@ def _anonymous_detail(request, pk, found, using):
     frame_key = fragments.key(
         "topic-frame", request.get_full_path(), *found[: selectors.FRAME_PARTS]
     )
-    frame = fragments.cache.get(frame_key)
-    timing.cache_lookup(frame is not None, frame is None)
-    if frame is None:
-        response = _detail(request, topic, comments_section=_SECTION_HOLE)
-        if response.status_code != 200 or response.cookies:
-            return response
-        frame = response.content.decode(response.charset)
-        fragments.cache.set(frame_key, frame, selectors.TOPIC_PAGE_SECONDS)
+    frame = fragments.get_or_render(
+        frame_key,
+        lambda: _detail(request, topic, comments_section=_SECTION_HOLE).content.decode(),
+        selectors.TOPIC_PAGE_SECONDS,
+    )
     comments = selectors.topic_comments(topic, page=page_param(request.GET))
     context = {
         "topic": topic,
