@@ -141,6 +141,7 @@ def _topic_page_version_query(village_id: int, topic_id: int):
         "support_count",
         Subquery(shown),
         Subquery(last),
+        "comment_count",
     )
 
 
@@ -150,9 +151,11 @@ _topic_page_version = Prepared(_topic_page_version_query, kinds=(int, int))
 def topic_page_version(village, pk: int, *, using: str) -> tuple | None:
     """What a signed-out reader's topic page depends on, in one query: its status, the ballots
     cast in its votes, its support count, the last step of its timeline but comments and
-    supports (what its frame shows), and its very last step (every comment, support, reply,
-    vote, task and rating writes one). None if the village has no such topic. A page found in
-    the cache under it is served without reading the topic itself."""
+    supports (what its frame shows), its very last step (every comment, support, reply,
+    vote, task and rating writes one) and its count of comments (the comments section's
+    heading). None if the village has no such topic. A page found in the cache under it is
+    served without reading the topic itself, and after a comment only its comments section is
+    put together again, still without the topic (``thread_page``)."""
     found = _topic_page_version(village.pk, pk, using=using)
     return (pk, village.pk, *found[0]) if found else None
 
@@ -302,22 +305,73 @@ def _vote_rows(topic: Topic, viewer, now):
     return rows
 
 
-def topic_comments(topic: Topic, *, page=None):
-    """One page of a topic's comments, each with its replies (read when iterated)."""
-    comments_qs = (
-        Comment.objects.filter(topic=topic, village_id=topic.village_id, parent__isnull=True)
+def _comments_query(topic_id: int, village_id: int, using: str | None = None):
+    return (
+        Comment.objects.using(using)
+        .filter(topic_id=topic_id, village_id=village_id, parent__isnull=True)
         .select_related("author", "hidden_by")
         .prefetch_related(
             Prefetch(
                 "children",
-                queryset=Comment.objects.filter(village_id=topic.village_id)
+                queryset=Comment.objects.filter(village_id=village_id)
                 .select_related("author", "hidden_by")
                 .order_by("created_at", "pk"),
             )
         )
         .order_by("created_at", "pk")
     )
+
+
+def topic_comments(topic: Topic, *, page=None):
+    """One page of a topic's comments, each with its replies (read when iterated)."""
+    comments_qs = _comments_query(topic.pk, topic.village_id)
     return Paginator(comments_qs, COMMENTS_PER_PAGE).get_page(page)
+
+
+def _top_level_count_query(topic_id: int, village_id: int):
+    return (
+        Comment.objects.filter(topic_id=topic_id, village_id=village_id, parent__isnull=True)
+        .values("topic_id")
+        .annotate(n=Count("pk"))
+        .values_list("n", flat=True)
+    )
+
+
+_top_level_count = Prepared(_top_level_count_query, kinds=(int, int))
+
+
+class _Deferred:
+    """A page's slice of a queryset, built only when the page's comments are iterated (the
+    section of a signed-out reader's page mostly takes its thread from the cache)."""
+
+    def __init__(self, build, key=None):
+        self.build, self.key, self.rows = build, key, None
+
+    def __getitem__(self, key):
+        return _Deferred(self.build, key)
+
+    def _rows(self) -> list:
+        if self.rows is None:
+            self.rows = list(self.build()[self.key])
+        return self.rows
+
+    def __iter__(self):
+        return iter(self._rows())
+
+    def __len__(self):
+        return len(self._rows())
+
+
+def thread_page(topic_id: int, village_id: int, *, page=None, using: str):
+    """The page ``page`` of a topic's comments, as ``topic_comments`` gives it, without the
+    topic: the count of its comments in one prepared query on ``using``; the comments and
+    their replies are read (and their queryset built) only when the page is iterated."""
+    found = _top_level_count(topic_id, village_id, using=using)
+    paginator = Paginator(
+        _Deferred(lambda: _comments_query(topic_id, village_id, using)), COMMENTS_PER_PAGE
+    )
+    paginator.count = found[0] if found else 0  # what Paginator would count (cached_property)
+    return paginator.get_page(page)
 
 
 def topic_page(topic: Topic, viewer, *, page=None) -> dict:
@@ -378,7 +432,7 @@ def topic_page(topic: Topic, viewer, *, page=None) -> dict:
     }
 
 
-def thread_shown(topic: Topic, number: int, *, using: str | None = None) -> list:
+def thread_shown(topic_id: int, village_id: int, number: int, *, using: str | None = None) -> list:
     """What page ``number`` of the thread shows a reader without the comment forms, as plain
     rows: each comment and reply of the page with its author's and hider's names (every column
     ``str(user)`` reads), time, text, support and hidden state. One query, no model built: the
@@ -401,7 +455,7 @@ def thread_shown(topic: Topic, number: int, *, using: str | None = None) -> list
         ORDER BY c.created_at, c.id
     """  # noqa: S608 - table names from the models, values as parameters
     offset = (max(number, 1) - 1) * COMMENTS_PER_PAGE
-    params = [topic.pk, topic.village_id, COMMENTS_PER_PAGE, offset, topic.village_id]
+    params = [topic_id, village_id, COMMENTS_PER_PAGE, offset, village_id]
     with connections[using or router.db_for_read(Comment)].cursor() as cursor:
         cursor.execute(sql, params)
         return [list(row) for row in cursor.fetchall()]

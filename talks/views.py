@@ -2,7 +2,7 @@
 write re-renders the page with what was typed and the error (status 400)."""
 
 import json
-from functools import wraps
+from functools import cache, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -74,7 +74,8 @@ def _detail(request, topic, status=200, comments_section=None, **bound):
     if comments_section is not None:  # put in afterwards (_anonymous_detail)
         context["comments_section"] = comments_section
     elif not perms & _THREAD_FORMS:
-        context["thread"] = _shared_thread(topic, context["comments"])
+        comments = context["comments"]
+        context["thread"] = _shared_thread(comments, topic.pk, topic.village_id, lambda: topic)
     return render(request, "talks/detail.html", context, status=status)
 
 
@@ -83,16 +84,16 @@ def _detail(request, topic, status=200, comments_section=None, **bound):
 _THREAD_FORMS = frozenset({"talks.comment", "talks.moderate"})
 
 
-def _shared_thread(topic, comments) -> str:
+def _shared_thread(comments, topic_id, village_id, topic, using=None) -> str:
     """One page of the thread as a reader without the comment forms sees it, cached by what its
-    comments show (read as plain rows: the comments themselves only when it is rendered). A
-    comment landing on another page, a reply of the village or a vote moves the page's version
-    but not this part, which is then neither read nor rendered again."""
-    shown = json.dumps(selectors.thread_shown(topic, comments.number), default=str)
+    comments show (read as plain rows: the comments themselves, and the topic, ``topic()``, only
+    when it is rendered). A comment landing on another page, a reply of the village or a vote
+    moves the page's version but not this part, which is then neither read nor rendered again."""
+    rows = selectors.thread_shown(topic_id, village_id, comments.number, using=using)
     fragment = fragments.get_or_render(
-        fragments.key("thread", topic.village_id, topic.pk, shown),
+        fragments.key("thread", village_id, topic_id, json.dumps(rows, default=str)),
         lambda: render_to_string(
-            "talks/_thread.html", {"comments": comments, "perms": frozenset(), "topic": topic}
+            "talks/_thread.html", {"comments": comments, "perms": frozenset(), "topic": topic()}
         ),
     )
     return mark_safe(fragment)  # noqa: S308 - our own template's output
@@ -234,22 +235,27 @@ def _anonymous_detail(request, pk, found, using):
     """A signed-out reader's topic page, when the whole page is not cached: everything but the
     comments (the frame) is cached under the page's version without its last step, which every
     comment and support moves; so after a comment only the comments section is put together
-    again (the topic, the page count and the thread's key: its rows are cached too)."""
-    topic = _topic(request, pk, using=using)
+    again, from the version (its heading's count), the page count and the thread's key (its rows
+    are cached too). The topic itself is read only if the frame or the thread is rendered."""
+    topic = cache(lambda: _topic(request, pk, using=using))
     frame_key = fragments.key(
         "topic-frame", request.get_full_path(), *found[: selectors.FRAME_PARTS]
     )
     frame = fragments.get_or_render(
         frame_key,
-        lambda: _detail(request, topic, comments_section=_SECTION_HOLE).content.decode(),
+        lambda: _detail(request, topic(), comments_section=_SECTION_HOLE).content.decode(),
         selectors.TOPIC_PAGE_SECONDS,
     )
-    comments = selectors.topic_comments(topic, page=page_param(request.GET))
+    topic_id, village_id, comment_count = found[0], found[1], found[-1]
+    comments = selectors.thread_page(
+        topic_id, village_id, page=page_param(request.GET), using=using
+    )
     context = {
-        "topic": topic,
+        # All the section shows of the topic to a reader without its forms (no rights: perms).
+        "topic": {"pk": topic_id, "comment_count": comment_count},
         "village": request.village,
         "comments": comments,
-        "thread": _shared_thread(topic, comments),
+        "thread": _shared_thread(comments, topic_id, village_id, topic, using),
         "perms": frozenset(),
     }
     section = render_to_string("talks/_comments_section.html", context, request=request)

@@ -316,6 +316,8 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Django's database sessions, read with a prepared query (villageaffairs/sessions.py).
+SESSION_ENGINE = "villageaffairs.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 60  # villagers stay signed in on their own phone
 STAFF_SESSION_IDLE_SECONDS = 12 * 60 * 60  # staff sessions end after 12 hours idle
 # The proxies in front of gunicorn that we run, each appending to X-Forwarded-For: in production

@@ -11,6 +11,7 @@ from talks import selectors, services
 from talks.models import Comment, Topic
 from tests.factories import member
 from tests.talks.factories import topic_in
+from villageaffairs.prepared import source
 
 S = Topic.Status
 
@@ -113,6 +114,11 @@ def test_a_comment_on_another_page_leaves_the_first_pages_thread_unrendered(clie
     # count and the rows the thread's key is made of). Only the comments section is rendered.
     comment_reads = [q["sql"] for q in seen.captured_queries if "talks_comment" in q["sql"]]
     assert len(comment_reads) == 2 and "COUNT(" in comment_reads[0].upper()
+    # Nor is the topic: its heading's count comes with the version, the one read of the topic.
+    topic_reads = [
+        q["sql"] for q in seen.captured_queries if 'FROM "talks_topic"' in source(q["sql"])
+    ]
+    assert len(topic_reads) == 1
     assert _rendered(again) == ["talks/_comments_section.html"]
     count = Topic.objects.get(pk=topic.pk).comment_count
     assert f"{count} 条评论" in again_body and f"{count} 条评论" not in body
@@ -123,6 +129,9 @@ def test_a_comment_on_another_page_leaves_the_first_pages_thread_unrendered(clie
         == body.split('<ul class="tk-thread">')[1].split("</ul>\n")[0]
     )
     assert "落在第二页" in _read(client, topic, page=2)[1]
+    # A page past the last is the last, as the paginator gives it, whatever the address says.
+    past, past_body = _read(client, topic, page=99)
+    assert "落在第二页" in past_body and "第0条意见" not in past_body
 
 
 def test_what_a_comment_shows_moving_renders_its_page_of_the_thread_again(client, people):
