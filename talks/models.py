@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -992,6 +992,16 @@ class Event(models.Model):
     detail = models.CharField(_("detail"), max_length=REASON_MAX, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+    # A step of the matter: anything but the many comments and supports (kept by the database).
+    # Indexed with the topic and the id: the topic page's frame is keyed by the last step,
+    # found at once however many comments came after it.
+    step = models.GeneratedField(
+        expression=Case(
+            When(kind__in=["commented", "supported"], then=Value(False)), default=Value(True)
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("timeline event")
@@ -1000,6 +1010,7 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["village", "topic", "created_at"], name="event_topic_time"),
             models.Index(fields=["topic", "id"], name="event_topic_last"),
+            models.Index(fields=["topic", "step", "id"], name="event_topic_step"),
         ]
 
     def __str__(self):

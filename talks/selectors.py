@@ -42,8 +42,8 @@ EVENTS_PER_PAGE = 50
 BALLOTS_PER_PAGE = 100
 ROLL_PER_PAGE = 100
 RECEIPTS_PER_PAGE = 300
-# Events of these kinds are many; the topic page shows the rest, the timeline page shows all.
-BUSY_KINDS = (Event.Kind.COMMENTED, Event.Kind.SUPPORTED)
+# Comments and supports are many; the topic page shows the other events (Event.step), the
+# timeline page shows all.
 
 
 def topics(village, *, status="", category="", mine=None, page=None):
@@ -129,10 +129,7 @@ def _topic_page_version_query(village_id: int, topic_id: int):
     )
     # The last step the page's frame shows (all but the thread: comments and supports).
     shown = (
-        Event.objects.filter(topic_id=OuterRef("pk"))
-        .exclude(kind__in=BUSY_KINDS)
-        .order_by("-pk")
-        .values("pk")[:1]
+        Event.objects.filter(topic_id=OuterRef("pk"), step=True).order_by("-pk").values("pk")[:1]
     )
     return Topic.objects.filter(pk=topic_id, village_id=village_id).values_list(
         "status",
@@ -465,7 +462,7 @@ def topic_events(topic: Topic, limit: int = 100) -> list[Event]:
     """The topic page's timeline: every step but the many comments and supports."""
     return list(
         Event.objects.filter(topic=topic, village_id=topic.village_id)
-        .exclude(kind__in=BUSY_KINDS)
+        .filter(step=True)
         .select_related("actor")
         .order_by("created_at", "pk")[:limit]
     )

@@ -66,6 +66,7 @@ def test_the_beat_writes_every_field_of_the_closing_event_and_notification(peopl
             "topic_id": passed.topic_id,
             "actor_id": None,
             "kind": "vote_closed",
+            "step": True,  # a step of the matter: the topic page's frame shows it
             "detail": "婚前不办酒席，同意吗？",
             "data": {
                 "vote": passed.pk,
@@ -83,6 +84,7 @@ def test_the_beat_writes_every_field_of_the_closing_event_and_notification(peopl
             "topic_id": empty.topic_id,
             "actor_id": None,
             "kind": "vote_closed",
+            "step": True,  # a step of the matter: the topic page's frame shows it
             "detail": "x" * 295,
             "data": {
                 "vote": empty.pk,
