@@ -433,7 +433,17 @@ def thread_shown(topic_id: int, village_id: int, number: int, *, using: str | No
     """What page ``number`` of the thread shows a reader without the comment forms, as plain
     rows: each comment and reply of the page with its author's and hider's names (every column
     ``str(user)`` reads), time, text, support and hidden state. One query, no model built: the
-    key of the page's cached fragment, read before (and instead of) the comments themselves."""
+    key of the page's cached fragment, read before (and instead of) the comments themselves.
+    Read through indexes, whatever the village's size: the page's comments among the topic's,
+    their replies by their parent."""
+    sql, params = thread_shown_sql(topic_id, village_id, number)
+    with connections[using or router.db_for_read(Comment)].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [list(row) for row in cursor.fetchall()]
+
+
+def thread_shown_sql(topic_id: int, village_id: int, number: int) -> tuple[str, list]:
+    """The SQL and parameters of ``thread_shown``."""
     comment, user = Comment._meta.db_table, get_user_model()._meta.db_table
     names = "{0}.display_name, {0}.first_name, {0}.last_name, {0}.username"
     sql = f"""
@@ -441,21 +451,22 @@ def thread_shown(topic_id: int, village_id: int, number: int, *, using: str | No
             SELECT id FROM {comment}
             WHERE topic_id = %s AND village_id = %s AND parent_id IS NULL
             ORDER BY created_at, id LIMIT %s OFFSET %s
+        ), shown AS (
+            SELECT id FROM page
+            UNION ALL
+            SELECT id FROM {comment}
+            WHERE parent_id IN (SELECT id FROM page) AND village_id = %s
         )
         SELECT c.id, c.parent_id, c.created_at, c.text, c.support_count, c.hidden_at,
                c.hidden_reason, c.author_id, {names.format("a")}, {names.format("h")}
-        FROM {comment} c
+        FROM shown
+        JOIN {comment} c ON c.id = shown.id
         JOIN {user} a ON a.id = c.author_id
         LEFT JOIN {user} h ON h.id = c.hidden_by_id
-        WHERE c.village_id = %s
-          AND (c.id IN (SELECT id FROM page) OR c.parent_id IN (SELECT id FROM page))
         ORDER BY c.created_at, c.id
     """  # noqa: S608 - table names from the models, values as parameters
     offset = (max(number, 1) - 1) * COMMENTS_PER_PAGE
-    params = [topic_id, village_id, COMMENTS_PER_PAGE, offset, village_id]
-    with connections[using or router.db_for_read(Comment)].cursor() as cursor:
-        cursor.execute(sql, params)
-        return [list(row) for row in cursor.fetchall()]
+    return sql, [topic_id, village_id, COMMENTS_PER_PAGE, offset, village_id]
 
 
 def topic_events(topic: Topic, limit: int = 100) -> list[Event]:

@@ -222,3 +222,31 @@ def test_a_topic_with_thousands_of_comments_keeps_its_version_a_few_pages_read(p
         plan = cursor.fetchone()[0][0]["Plan"]
     pages = plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
     assert pages < 40, plan
+
+
+@pytest.mark.integration
+def test_the_threads_key_reads_its_page_not_the_villages_other_comments(people):
+    """The rows a page of the thread is keyed by are found by their indexes: neither a long
+    thread elsewhere in the village nor the village's size is read (PostgreSQL's plan)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plan")
+    topic = topic_in(S.DISCUSSING, village=people.here, author=people.villager_here)
+    busy = topic_in(S.DISCUSSING, village=people.here, author=people.villager_here)
+    first = Comment.objects.create(
+        village=people.here, topic=topic, author=people.cadre_here, text="路灯"
+    )
+    Comment.objects.create(
+        village=people.here, topic=topic, author=people.villager_here, text="同意", parent=first
+    )
+    Comment.objects.bulk_create(
+        Comment(village=people.here, topic=busy, author=people.cadre_here, text=f"别的事 {n}")
+        for n in range(10000)
+    )
+    sql, params = selectors.thread_shown_sql(topic.pk, people.here.pk, 1)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE talks_comment")
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0][0]["Plan"]
+    assert plan["Shared Hit Blocks"] + plan["Shared Read Blocks"] < 40, plan
+    rows = selectors.thread_shown(topic.pk, people.here.pk, 1, using="default")
+    assert [(row[0], row[1]) for row in rows] == [(first.pk, None), (rows[1][0], first.pk)]
