@@ -1,7 +1,8 @@
 """`make load`: the villagers' evening mix under concurrent load, against gunicorn as deployed.
 
 Usage: python -m tests.load.run [--scale small|full] [--users 20,50] [--rate 50] [--open-users 10]
-                                [--seconds 15] [--workers N] [--port 8090] [--json PATH] [--cold]
+                                [--seconds 15] [--rounds 3] [--workers N] [--port 8090]
+                                [--json PATH] [--cold]
 
 1. Data: the bench's villages (tests/bench/bench_points.py) in DATABASE_URL, built on the first
    run and reused, plus villagers, a rule and topics (tests/load/data.py); fresh sessions.
@@ -11,8 +12,10 @@ Usage: python -m tests.load.run [--scale small|full] [--users 20,50] [--rate 50]
    trying the production settings without HTTPS. /_empty is mounted (LOAD_EMPTY_VIEW).
 3. Priming (unless --cold): every read URL of the pools is visited once, as an evening finds
    the pages, each seen once since the night's recompute.
-4. Phases, each a locust process (tests/load/swarm.py): the empty view at the largest user
-   count, the mix in a closed loop at each user count, the mix in an open loop at --rate req/s.
+4. Phases, each a locust process (tests/load/swarm.py): at the largest user count the empty
+   view and the mix in a closed loop, alternating in --rounds rounds (the saturation ratio is
+   the median of the rounds' own: tests/load/summary.py); the mix in a closed loop at each
+   smaller user count; the mix in an open loop at --rate req/s.
 5. A table like `make bench`'s and a JSON summary. Exit status 1 if any request failed.
 
 gunicorn is stopped on every way out (also Ctrl-C). Workers: 2 × cores + 1 sync workers by
@@ -158,7 +161,7 @@ def stop(process: subprocess.Popen | None, grace: float = 15) -> None:
         process.wait()
 
 
-def phase(args, env, fixture_path, workdir, name, target, users, rate=None) -> dict:
+def phase(args, env, fixture_path, workdir, name, target, users, rate=None, seconds=None) -> dict:
     out = workdir / f"{name}.json"
     command = [
         str(BIN / "python"),
@@ -173,7 +176,7 @@ def phase(args, env, fixture_path, workdir, name, target, users, rate=None) -> d
         "--users",
         str(users),
         "--seconds",
-        str(args.seconds),
+        str(seconds or args.seconds),
         "--warmup",
         str(args.warmup),
         "--out",
@@ -197,6 +200,20 @@ def phase(args, env, fixture_path, workdir, name, target, users, rate=None) -> d
     return result
 
 
+def _rounds(args, env, fixture_path, workdir, users) -> dict[str, list[dict]]:
+    """The empty view and the mix at ``users``, alternating (empty, mix; then mix, empty; …) in
+    ``--rounds`` rounds of ``--seconds / --rounds`` each: each round's two figures are taken
+    seconds apart, and a drift of the machine's speed over the run falls on both."""
+    seconds = args.seconds / args.rounds
+    done: dict[str, list[dict]] = {"empty": [], "mix": []}
+    for n in range(args.rounds):
+        for target in ("empty", "mix") if n % 2 == 0 else ("mix", "empty"):
+            name = f"{target}-{users}-round{n + 1}"
+            result = phase(args, env, fixture_path, workdir, name, target, users, seconds=seconds)
+            done[target].append(result)
+    return done
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=("small", "full"), default="full")
@@ -210,6 +227,13 @@ def main() -> None:
     parser.add_argument("--open-users", type=int, default=10, help="open loop: users (≤ rate)")
     parser.add_argument("--seconds", type=float, default=15, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds per phase")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="the empty view and the mix at the most users alternate in this many rounds, "
+        "each of --seconds / rounds (the ratio: the median of the rounds')",
+    )
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10")
@@ -221,6 +245,8 @@ def main() -> None:
     args.users = sorted({int(u) for u in args.users.split(",") if u.strip()})
     if not args.users or min(args.users) < 1 or max(args.users + [args.rate]) > 500:
         raise SystemExit("--users and --rate: between 1 and 500.")
+    if not 1 <= args.rounds <= 10:
+        raise SystemExit("--rounds: between 1 and 10.")
 
     if not port_free(args.port):
         raise SystemExit(f"127.0.0.1:{args.port} is in use: choose another --port.")
@@ -260,13 +286,16 @@ def main() -> None:
                 print(f"primed: {primed} pages visited once in {took:.0f} s", flush=True)
             print(
                 f"gunicorn: {args.workers} sync workers on {base} ({os.cpu_count()} cores); "
-                f"{args.seconds:g} s per phase after {args.warmup:g} s warm-up",
+                f"{args.seconds:g} s per phase after {args.warmup:g} s warm-up "
+                f"(at {max(args.users)} users: {args.rounds} rounds of each)",
                 flush=True,
             )
             top = max(args.users)
-            phases.append(phase(args, env, fixture_path, workdir, f"empty-{top}", "empty", top))
-            for users in args.users:
+            paired = _rounds(args, env, fixture_path, workdir, top)
+            phases.append(summary.combine(paired["empty"], f"empty-{top}"))
+            for users in args.users[:-1]:
                 phases.append(phase(args, env, fixture_path, workdir, f"mix-{users}", "mix", users))
+            phases.append(summary.combine(paired["mix"], f"mix-{top}"))
             if args.rate:
                 users = max(1, min(args.open_users, int(args.rate)))
                 name = f"mix-open-{args.rate:g}"
@@ -301,8 +330,18 @@ def main() -> None:
     print(summary.table(summary.figures(phases)))
     mixes = [p for p in phases if p["target"] == "mix" and p["mode"] == "closed"]
     if mixes:
+        top = max(mixes, key=lambda p: p["users"])
+        empty = next(p for p in phases if p["target"] == "empty")
+        pairs = summary.paired_ratios(top, empty)
+        if pairs:
+            print(
+                f"\nThe mix over the empty view at {top['users']} users, by round of "
+                f"{args.seconds / args.rounds:g} s: "
+                + ", ".join(f"{r:.2f}" for r in pairs)
+                + " (the ratio above is their median)."
+            )
         print()
-        print(summary.kinds_table(max(mixes, key=lambda p: p["users"])))
+        print(summary.kinds_table(top))
     if result["client_cpu_bound"]:
         print(
             "\nThe load generator used most of a core in: "

@@ -193,6 +193,38 @@ def test_ratios_are_the_mix_over_the_empty_view_and_p95_over_its_target():
     assert open_loop.ratio == pytest.approx(0.80) and open_loop.ok is True
 
 
+def _rounds(target, rps_each, p50s):
+    return [
+        _phase(f"{target}-50-round{n}", target, "closed", 50, rps, p50, p50 * 2)
+        for n, (rps, p50) in enumerate(zip(rps_each, p50s, strict=True), 1)
+    ]
+
+
+def test_rounds_combine_into_one_phase_over_all_their_requests():
+    combined = summary.combine(_rounds("mix", [500.0, 600.0, 560.0], [90, 120, 100]), "mix-50")
+    assert combined["name"] == "mix-50" and combined["users"] == 50
+    assert combined["requests"] == 16600 and combined["seconds"] == 30.0
+    assert combined["rps"] == pytest.approx(16600 / 30)
+    assert combined["p50_ms"] == 100 and combined["p95_ms"] == 200  # the rounds' medians
+    assert combined["kinds"]["household"]["requests"] == 3000 + 3600 + 3360
+    assert combined["rounds_rps"] == [500.0, 600.0, 560.0]
+
+
+def test_the_saturation_ratio_is_the_median_of_the_rounds_own():
+    # The machine slowed in the first round and sped up in the second: each round's mix is
+    # compared with the empty view measured beside it, not with the whole run's.
+    empty = summary.combine(_rounds("empty", [1000.0, 1500.0, 1200.0], [30] * 3), "empty-50")
+    mix = summary.combine(_rounds("mix", [500.0, 600.0, 560.0], [90] * 3), "mix-50")
+    assert summary.paired_ratios(mix, empty) == pytest.approx([0.5, 0.4, 560 / 1200])
+    rows = summary.figures([empty, PHASES[1], mix])
+    assert rows[2].ratio == pytest.approx(560 / 1200) and rows[2].ok is False
+    assert rows[1].ratio == pytest.approx(180.0 / empty["rps"])  # a single phase: plain
+    # Without rounds (or with rounds that do not pair up) the ratio is the plain one.
+    assert summary.paired_ratios(PHASES[2], empty) == []
+    lopsided = summary.combine(_rounds("mix", [500.0, 600.0], [90, 90]), "mix-50")
+    assert summary.figures([empty, lopsided])[1].ratio == pytest.approx(550.0 / empty["rps"])
+
+
 def test_targets_missed_are_marked():
     slow = [dict(p) for p in PHASES]
     slow[2]["rps"] = 150.0  # 37.5% of the empty view
