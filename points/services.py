@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import connection, router, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -34,6 +34,7 @@ from points.models import (
 )
 from villageaffairs import assist, audit, outbox, printing
 from villageaffairs.models import Household, Resident, Village
+from villageaffairs.prepared import Prepared
 
 
 class PointsError(ValidationError):
@@ -63,9 +64,17 @@ def settings_for(village: Village) -> PointsSettings:
     return found or PointsSettings(village=village)
 
 
+def _balance_query(household_id: int):
+    return Balance.objects.select_for_update().filter(household_id=household_id).order_by("pk")
+
+
+# Every claim, award and redemption starts here: compiled once (prepared).
+_locked_balance = Prepared(_balance_query, kinds=(int,))
+
+
 def _lock_balance(household: Household) -> Balance:
     """The household's balance row, created if missing, locked until the transaction ends."""
-    locked = Balance.objects.select_for_update().filter(household=household).first()
+    locked = _locked_balance.first(household.pk, using=router.db_for_write(Balance))
     if locked is not None:  # one query when the row exists, as it nearly always does
         return locked
     Balance.objects.get_or_create(

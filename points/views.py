@@ -1,6 +1,7 @@
 """Pages of the points app. Thin: reads from selectors, writes through services."""
 
 from django.contrib import messages
+from django.db import router
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -25,14 +26,25 @@ from villageaffairs import notices as core_notices
 from villageaffairs.models import Household
 from villageaffairs.parsing import page_param, text_param
 from villageaffairs.permissions import ASSIST, OVERSEE
+from villageaffairs.prepared import Prepared
 from villageaffairs.printing import PrintAddressError
 from villageaffairs.tenancy import village_view
 
 
+def _my_household_query(village_id: int, user_id: int):
+    return Household.objects.filter(village_id=village_id, residents__user_id=user_id).order_by(
+        "pk"
+    )[:1]
+
+
+# A villager's claims and points pages start here: compiled once (prepared).
+_my_household_of = Prepared(_my_household_query, kinds=(int, int))
+
+
 def _my_household(request) -> Household:
-    household = Household.objects.filter(
-        village=request.village, residents__user=request.user
-    ).first()
+    household = _my_household_of.first(
+        request.village.pk, request.user.pk, using=router.db_for_read(Household)
+    )
     if household is None:
         raise Http404("No household.")
     household.village = request.village  # found in it: no second read of the village

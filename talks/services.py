@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, router, transaction
 from django.db.models import Count, F, Q, Sum
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -52,6 +52,7 @@ from talks.models import (
 from villageaffairs import assist, audit, bounds, outbox
 from villageaffairs.models import Household, Resident, Village
 from villageaffairs.permissions import village_perms, village_roles
+from villageaffairs.prepared import Prepared
 
 ADULT_AGE = 18
 MAX_VOTE_DAYS = 60
@@ -398,8 +399,21 @@ def assisted_dispute_notice(act) -> None:
     )
 
 
+def _locked_query(pk: int):
+    # The topic's row only: the village is read with it (its name), never written by the talks.
+    return Topic.objects.select_for_update(of=("self",)).select_related("village").filter(pk=pk)
+
+
+# Every write on a topic starts here: compiled once (prepared).
+_locked_topic = Prepared(_locked_query, kinds=(int,))
+
+
 def _locked(topic: Topic) -> Topic:
-    return Topic.objects.select_for_update().select_related("village").get(pk=topic.pk)
+    """The topic read again and locked until the transaction ends (DoesNotExist if gone)."""
+    found = _locked_topic.first(topic.pk, using=router.db_for_write(Topic))
+    if found is None:
+        raise Topic.DoesNotExist("No such topic.")
+    return found
 
 
 # --- discuss -------------------------------------------------------------------------------

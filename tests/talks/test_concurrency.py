@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from talks import services
@@ -14,7 +14,7 @@ from talks.models import Ballot, Event, Topic, Vote
 from talks.services import TalksError
 from tests.factories import UserFactory, VillageFactory
 from tests.talks.factories import TopicFactory, VoteFactory
-from villageaffairs.models import Household, Resident, Role, RoleAssignment
+from villageaffairs.models import Household, Resident, Role, RoleAssignment, Village
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 25
@@ -291,3 +291,38 @@ def test_withdrawing_while_the_proxy_casts_is_one_or_the_other():
         cast = Participation.objects.filter(vote=vote, entry=found.entry).exists()
         assert len(results) == 1 and len(errors) == 1
         assert cast != (found.withdrawn_at is not None)
+
+
+def test_a_write_on_a_topic_locks_the_topic_and_not_its_village():
+    """Comments on two topics of one village do not wait for each other: the topic's row is
+    locked (another writer of it waits), its village's is not."""
+    village = VillageFactory()
+    topic = TopicFactory(village=village)
+    holding, release, errors = threading.Event(), threading.Event(), []
+
+    def hold():
+        try:
+            with transaction.atomic():
+                locked = services._locked(topic)
+                assert locked.pk == topic.pk and locked.village.name == village.name
+                holding.set()
+                release.wait(10)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            holding.set()
+            close_old_connections()
+            connection.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        with transaction.atomic():
+            Village.objects.select_for_update(nowait=True).get(pk=village.pk)
+        with pytest.raises(DatabaseError), transaction.atomic():
+            Topic.objects.select_for_update(nowait=True).get(pk=topic.pk)
+    finally:
+        release.set()
+        thread.join()
+    assert errors == []
