@@ -369,6 +369,13 @@ class Comment(models.Model):
                 fields=["village", "topic", "parent", "created_at"], name="comment_thread"
             ),
             models.Index(fields=["village", "report_count"], name="comment_reports"),
+            # A page of a topic's comments (replies come by their parent) and their count, in
+            # order, without reading the topic's other comments.
+            models.Index(
+                fields=["village", "topic", "created_at", "id"],
+                name="comment_page",
+                condition=Q(parent__isnull=True),
+            ),
         ]
 
     def __str__(self):

@@ -250,3 +250,38 @@ def test_the_threads_key_reads_its_page_not_the_villages_other_comments(people):
     assert plan["Shared Hit Blocks"] + plan["Shared Read Blocks"] < 40, plan
     rows = selectors.thread_shown(topic.pk, people.here.pk, 1, using="default")
     assert [(row[0], row[1]) for row in rows] == [(first.pk, None), (rows[1][0], first.pk)]
+
+
+@pytest.mark.integration
+def test_the_first_page_of_a_long_thread_reads_its_page_not_the_thread(people):
+    """A page of a topic's comments is found in order by the (village, topic, time) index of
+    top-level comments: the first page of 6,000 reads its 20 (PostgreSQL's plan)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plan")
+    topic = topic_in(S.DISCUSSING, village=people.here, author=people.villager_here)
+    start = timezone.now()
+    Comment.objects.bulk_create(
+        Comment(
+            village=people.here,
+            topic=topic,
+            author=people.cadre_here,
+            text=f"意见 {n}",
+            created_at=start + timedelta(seconds=n),
+        )
+        for n in range(6000)
+    )
+    sql, params = selectors.thread_shown_sql(topic.pk, people.here.pk, 1)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE talks_comment")
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0][0]["Plan"]
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", ()):
+            yield from nodes(child)
+
+    # No step of the plan goes through more than a page's rows (without the index: all 6,000).
+    assert max(n["Actual Rows"] * n["Actual Loops"] for n in nodes(plan)) <= 20, plan
+    rows = selectors.thread_shown(topic.pk, people.here.pk, 1, using="default")
+    assert [row[3] for row in rows] == [f"意见 {n}" for n in range(20)]
