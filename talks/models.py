@@ -1004,7 +1004,8 @@ class Event(models.Model):
     # found at once however many comments came after it.
     step = models.GeneratedField(
         expression=Case(
-            When(kind__in=["commented", "supported"], then=Value(False)), default=Value(True)
+            When(kind__in=[Kind.COMMENTED, Kind.SUPPORTED], then=Value(False)),
+            default=Value(True),
         ),
         output_field=models.BooleanField(),
         db_persist=True,

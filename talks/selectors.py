@@ -42,8 +42,6 @@ EVENTS_PER_PAGE = 50
 BALLOTS_PER_PAGE = 100
 ROLL_PER_PAGE = 100
 RECEIPTS_PER_PAGE = 300
-# Comments and supports are many; the topic page shows the other events (Event.step), the
-# timeline page shows all.
 
 
 def topics(village, *, status="", category="", mine=None, page=None):
@@ -472,8 +470,7 @@ def thread_shown_sql(topic_id: int, village_id: int, number: int) -> tuple[str, 
 def topic_events(topic: Topic, limit: int = 100) -> list[Event]:
     """The topic page's timeline: every step but the many comments and supports."""
     return list(
-        Event.objects.filter(topic=topic, village_id=topic.village_id)
-        .filter(step=True)
+        Event.objects.filter(topic=topic, village_id=topic.village_id, step=True)
         .select_related("actor")
         .order_by("created_at", "pk")[:limit]
     )
